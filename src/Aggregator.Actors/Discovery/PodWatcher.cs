@@ -1,0 +1,260 @@
+using System.Net;
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Tailing;
+using Akka.Actor;
+using Akka.Event;
+using k8s;
+using k8s.Models;
+
+namespace Aggregator.Actors.Discovery;
+
+/// <summary>
+/// Keeps the set of tails in line with the pods of one namespace (or of all): lists the pods, then watches from
+/// the list's resourceVersion with bookmarks, and lists again whenever the watch's position has expired (410).
+/// Every container instance gets exactly one <see cref="StartTail"/>, as soon as it has a log to read.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Disposed in PostStop, the actor's end of life.")]
+public sealed class PodWatcher : ReceiveActor, IWithTimers
+{
+    private readonly string? _namespace;
+    private readonly IKubernetes _client;
+    private readonly IActorRef _tails;
+    private readonly DiscoverySettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RetryBackoff _backoff;
+    private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _tailedByPod = new(StringComparer.Ordinal);
+    private string? _resourceVersion;
+    private CancellationTokenSource? _watch;
+    private int _generation;
+    private bool _expired;
+    private int _eventsThisWatch;
+
+    public PodWatcher(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings)
+    {
+        _namespace = watchedNamespace;
+        _client = client;
+        _tails = tails;
+        _settings = settings;
+        _backoff = new RetryBackoff(settings.RetryMinimum, settings.RetryMaximum);
+
+        Receive<Relist>(_ => ListPods());
+        Receive<Listed>(OnListed);
+        Receive<ListFailed>(failed =>
+        {
+            var delay = _backoff.NextDelay();
+            _log.Warning("Listing pods in {0} failed: {1}; trying again in {2:0.0} s", Scope, failed.Reason, delay.TotalSeconds);
+            Timers.StartSingleTimer(Relist.Instance, Relist.Instance, delay);
+        });
+        Receive<Rewatch>(_ => Watch());
+        Receive<WatchEvent>(e => e.Generation == _generation, OnWatchEvent);
+        Receive<WatchExpired>(e => e.Generation == _generation, _ => _expired = true);
+        Receive<WatchClosed>(e => e.Generation == _generation, OnWatchClosed);
+        Receive<WatchEvent>(_ => { });
+        Receive<WatchExpired>(_ => { });
+        Receive<WatchClosed>(_ => { });
+        Receive<GetWatchStatus>(_ => Sender.Tell(new WatchStatus(_namespace, _watch is not null, _pods.Count, _resourceVersion)));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for a watcher of <paramref name="watchedNamespace"/> (null: every namespace) that starts tails through <paramref name="tails"/>.</summary>
+    public static Props Props(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings) =>
+        Akka.Actor.Props.Create(() => new PodWatcher(watchedNamespace, client, tails, settings));
+
+    private string Scope => _namespace is null ? "all namespaces" : $"namespace {_namespace}";
+
+    protected override void PreStart() => Self.Tell(Relist.Instance);
+
+    protected override void PostStop() => StopWatching();
+
+    private void ListPods()
+    {
+        StopWatching();
+        var list = _namespace is null
+            ? _client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: _settings.LabelSelector)
+            : _client.CoreV1.ListNamespacedPodAsync(_namespace, labelSelector: _settings.LabelSelector);
+        list.PipeTo(Self, success: pods => new Listed(pods), failure: e => new ListFailed(Describe(e)));
+    }
+
+    private void OnListed(Listed listed)
+    {
+        _resourceVersion = listed.Pods.Metadata?.ResourceVersion;
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pod in listed.Pods.Items)
+        {
+            present.Add(Key(pod));
+            _pods[Key(pod)] = pod;
+            Reconcile(pod);
+        }
+
+        // Pods deleted while no watch was open: their tails stop by themselves once their logs end.
+        foreach (var gone in _pods.Keys.Where(key => !present.Contains(key)).ToList())
+        {
+            Forget(gone);
+        }
+
+        _log.Info("Listed {0} pods in {1} at resourceVersion {2}", listed.Pods.Items.Count, Scope, _resourceVersion);
+        Watch();
+    }
+
+    private void Watch()
+    {
+        StopWatching();
+        var generation = ++_generation;
+        _expired = false;
+        _eventsThisWatch = 0;
+        _watch = new CancellationTokenSource();
+        var token = _watch.Token;
+        var self = Self;
+        var timeoutSeconds = (int)Math.Max(1, _settings.WatchTimeout.TotalSeconds);
+        void OnError(Exception e)
+        {
+            if (e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
+            {
+                self.Tell(new WatchExpired(generation));
+            }
+        }
+
+        var events = _namespace is null
+            ? _client.CoreV1.WatchListPodForAllNamespacesAsync(
+                allowWatchBookmarks: true, labelSelector: _settings.LabelSelector, resourceVersion: _resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: OnError, cancellationToken: token)
+            : _client.CoreV1.WatchListNamespacedPodAsync(
+                _namespace, allowWatchBookmarks: true, labelSelector: _settings.LabelSelector, resourceVersion: _resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: OnError, cancellationToken: token);
+        _ = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await foreach (var (type, pod) in events.ConfigureAwait(false))
+                    {
+                        self.Tell(new WatchEvent(generation, type, pod));
+                    }
+
+                    self.Tell(new WatchClosed(generation, null));
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    // Replaced or stopped on purpose.
+                }
+                catch (Exception e)
+                {
+                    self.Tell(new WatchClosed(generation, Describe(e)));
+                }
+            },
+            CancellationToken.None);
+    }
+
+    private void OnWatchEvent(WatchEvent e)
+    {
+        _eventsThisWatch++;
+        if (e.Pod?.Metadata?.ResourceVersion is { } version)
+        {
+            _resourceVersion = version;
+        }
+
+        switch (e.Type)
+        {
+            case WatchEventType.Added:
+            case WatchEventType.Modified:
+                _pods[Key(e.Pod!)] = e.Pod!;
+                Reconcile(e.Pod!);
+                break;
+            case WatchEventType.Deleted:
+                // Its tails drain what the kubelet still serves and stop on their own.
+                Forget(Key(e.Pod!));
+                break;
+        }
+    }
+
+    private void OnWatchClosed(WatchClosed closed)
+    {
+        _watch?.Dispose();
+        _watch = null;
+        if (_expired)
+        {
+            _log.Info("Watch position in {0} expired (410); listing again", Scope);
+            ListPods();
+            return;
+        }
+
+        if (closed.Reason is not null || _eventsThisWatch == 0)
+        {
+            var delay = _backoff.NextDelay();
+            if (closed.Reason is not null)
+            {
+                _log.Warning("Watch of pods in {0} failed: {1}; watching again in {2:0.0} s", Scope, closed.Reason, delay.TotalSeconds);
+            }
+
+            Timers.StartSingleTimer(Rewatch.Instance, Rewatch.Instance, delay);
+            return;
+        }
+
+        // The server ends every watch after a while; carry on from where it ended.
+        _backoff.Reset();
+        Watch();
+    }
+
+    private void Reconcile(V1Pod pod)
+    {
+        var key = Key(pod);
+        foreach (var target in TailPlan.For(pod, _settings))
+        {
+            if (!_tailedByPod.TryGetValue(key, out var tailed))
+            {
+                _tailedByPod[key] = tailed = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            if (tailed.Add(target.ContainerId))
+            {
+                _tails.Tell(new StartTail(target, pod));
+            }
+        }
+    }
+
+    private void Forget(string key)
+    {
+        _pods.Remove(key);
+        _tailedByPod.Remove(key);
+    }
+
+    private void StopWatching()
+    {
+        _generation++;
+        _watch?.Cancel();
+        _watch?.Dispose();
+        _watch = null;
+    }
+
+    private static string Key(V1Pod pod) => $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
+
+    private static string Describe(Exception e) => e.GetBaseException() switch
+    {
+        k8s.Autorest.HttpOperationException http =>
+            $"HTTP {(int)http.Response.StatusCode}: {KubernetesPodApi.StatusMessage(http.Response.Content ?? string.Empty, http.Response.StatusCode)}",
+        var inner => inner.Message,
+    };
+
+    private sealed class Relist
+    {
+        public static readonly Relist Instance = new();
+    }
+
+    private sealed class Rewatch
+    {
+        public static readonly Rewatch Instance = new();
+    }
+
+    private sealed record Listed(V1PodList Pods);
+
+    private sealed record ListFailed(string Reason);
+
+    private sealed record WatchEvent(int Generation, WatchEventType Type, V1Pod? Pod);
+
+    private sealed record WatchExpired(int Generation);
+
+    private sealed record WatchClosed(int Generation, string? Reason);
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Aggregator.Actors.Loki;
+
+/// <summary>Pushes batches to Loki over HTTP and classifies each answer as delivered, rejected or retryable.</summary>
+public sealed class LokiClient : ILogShipper, IDisposable
+{
+    private readonly LokiSettings _settings;
+    private readonly HttpClient _http;
+    private readonly AuthenticationHeaderValue? _basic;
+    private string? _fileToken;
+    private DateTime _fileTokenWritten;
+
+    public LokiClient(LokiSettings settings)
+    {
+        _settings = settings;
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        if (settings.CaFile is { } caFile)
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPemFile(caFile);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                TrustedBy(roots, certificate, errors);
+        }
+
+        _http = new HttpClient(handler) { Timeout = settings.RequestTimeout };
+        if (settings.Username is not null)
+        {
+            _basic = new AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.Username}:{settings.Password}")));
+        }
+    }
+
+    public string Destination => _settings.PushUri.ToString();
+
+    public async Task<ShipOutcome> ShipAsync(PushBatch batch, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _settings.PushUri);
+        request.Content = new ByteArrayContent(PushEncoder.Encode(batch));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(PushEncoder.ContentType);
+        if (_settings.TenantId is { } tenant)
+        {
+            request.Headers.TryAddWithoutValidation("X-Scope-OrgID", tenant);
+        }
+
+        request.Headers.Authorization = _basic ?? BearerHeader();
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return ShipOutcome.Delivered;
+            }
+
+            var body = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
+            var message = body.Length == 0 ? response.ReasonPhrase ?? $"HTTP {status}" : body;
+            return Classify(response.StatusCode, message, RetryAfter(response));
+        }
+        catch (HttpRequestException e)
+        {
+            return new ShipOutcome(ShipResult.Retryable, 0, e.InnerException?.Message ?? e.Message);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new ShipOutcome(ShipResult.Retryable, 0, $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    /// <summary>
+    /// 400 is final (Loki stored what it could and says what it refused); throttling, server errors and
+    /// anything that may be fixed while we wait (auth, a wrong path behind a proxy) are retried.
+    /// </summary>
+    public static ShipOutcome Classify(HttpStatusCode statusCode, string message, TimeSpan? retryAfter)
+    {
+        var status = (int)statusCode;
+        return status switch
+        {
+            >= 200 and < 300 => ShipOutcome.Delivered,
+            400 or 413 or 422 => new ShipOutcome(ShipResult.Rejected, status, message),
+            _ => new ShipOutcome(ShipResult.Retryable, status, message, retryAfter),
+        };
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - DateTimeOffset.UtcNow;
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private AuthenticationHeaderValue? BearerHeader()
+    {
+        if (_settings.BearerTokenFile is { } file)
+        {
+            var written = File.GetLastWriteTimeUtc(file);
+            if (_fileToken is null || written != _fileTokenWritten)
+            {
+                _fileToken = File.ReadAllText(file).Trim();
+                _fileTokenWritten = written;
+            }
+
+            return new AuthenticationHeaderValue("Bearer", _fileToken);
+        }
+
+        return _settings.BearerToken is { } token ? new AuthenticationHeaderValue("Bearer", token) : null;
+    }
+
+    private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

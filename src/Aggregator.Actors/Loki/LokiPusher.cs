@@ -1,0 +1,123 @@
+using Aggregator.Actors.Pipeline;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Aggregator.Actors.Loki;
+
+/// <summary>
+/// Delivers batches one at a time and answers only once a batch is settled, so a slow or absent Loki holds the
+/// pipeline back instead of losing lines. Retryable failures are retried with backoff for as long as it takes;
+/// a 400 is final: logged once with Loki's words, counted, and the batch is let go.
+/// </summary>
+public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
+{
+    private readonly ILogShipper _shipper;
+    private readonly ShippingCounters _counters;
+    private readonly RetryBackoff _backoff;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private PushRequested? _current;
+    private IActorRef _requester = ActorRefs.Nobody;
+
+    public LokiPusher(ILogShipper shipper, ShippingCounters counters, TimeSpan minimumBackoff, TimeSpan maximumBackoff)
+    {
+        _shipper = shipper;
+        _counters = counters;
+        _backoff = new RetryBackoff(minimumBackoff, maximumBackoff);
+        Idle();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>Props for a pusher that ships through <paramref name="shipper"/>.</summary>
+    public static Props Props(ILogShipper shipper, ShippingCounters counters, TimeSpan minimumBackoff, TimeSpan maximumBackoff) =>
+        Akka.Actor.Props.Create(() => new LokiPusher(shipper, counters, minimumBackoff, maximumBackoff));
+
+    private void Idle()
+    {
+        Receive<PushRequested>(push =>
+        {
+            _current = push;
+            _requester = Sender;
+            Become(Busy);
+            Attempt();
+        });
+    }
+
+    private void Busy()
+    {
+        Receive<AttemptFinished>(finished => Settle(finished.Outcome));
+        Receive<RetryNow>(_ => Attempt());
+        Receive<PushRequested>(_ => Stash.Stash());
+    }
+
+    private void Attempt()
+    {
+        var batch = _current!.Batch;
+        // The shipper's own request timeout bounds an attempt; nothing here needs to cancel it.
+        _shipper.ShipAsync(batch, CancellationToken.None).PipeTo(
+            Self,
+            success: outcome => new AttemptFinished(outcome),
+            failure: e => new AttemptFinished(new ShipOutcome(ShipResult.Retryable, 0, e.GetBaseException().Message)));
+    }
+
+    private void Settle(ShipOutcome outcome)
+    {
+        var batch = _current!.Batch;
+        switch (outcome.Result)
+        {
+            case ShipResult.Delivered:
+                if (_backoff.Failures > 0)
+                {
+                    _log.Info("Loki at {0} accepts pushes again after {1} failed attempts", _shipper.Destination, _backoff.Failures);
+                }
+
+                _backoff.Reset();
+                _counters.Delivered(batch.Entries.Count, batch.Weight);
+                Done(ShipResult.Delivered);
+                break;
+            case ShipResult.Rejected:
+                _backoff.Reset();
+                _counters.Rejected(batch.Entries.Count, outcome.Message);
+                _log.Warning("Loki refused a batch of {0} entries for good (HTTP {1}); not sending it again: {2}",
+                    batch.Entries.Count, outcome.StatusCode, OneLine(outcome.Message));
+                Done(ShipResult.Rejected);
+                break;
+            default:
+                var delay = _backoff.NextDelay(outcome.RetryAfter);
+                _counters.Retrying(outcome.Message);
+                var what = outcome.StatusCode == 0 ? outcome.Message : $"HTTP {outcome.StatusCode}: {OneLine(outcome.Message)}";
+                if (_backoff.Failures == 1 || _backoff.Failures % 10 == 0)
+                {
+                    _log.Warning("Push to {0} failed ({1}); retrying in {2:0.0} s, attempt {3}, {4} entries held",
+                        _shipper.Destination, what, delay.TotalSeconds, _backoff.Failures + 1, batch.Entries.Count);
+                }
+
+                Timers.StartSingleTimer(RetryNow.Instance, RetryNow.Instance, delay);
+                break;
+        }
+    }
+
+    private void Done(ShipResult result)
+    {
+        _requester.Tell(new PushCompleted(_current!.Batch.Entries.Count, result));
+        _current = null;
+        _requester = ActorRefs.Nobody;
+        Become(Idle);
+        Stash.UnstashAll();
+    }
+
+    private static string OneLine(string message)
+    {
+        var line = message.ReplaceLineEndings(" | ");
+        return line.Length > 1000 ? line[..1000] + "…" : line;
+    }
+
+    private sealed record AttemptFinished(ShipOutcome Outcome);
+
+    private sealed class RetryNow
+    {
+        public static readonly RetryNow Instance = new();
+    }
+}

@@ -1,0 +1,54 @@
+using Aggregator.Actors.Pipeline;
+using Akka;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+
+namespace Aggregator.Actors.Tailing;
+
+/// <summary>
+/// The tails of this node, addressed by <see cref="TailTarget.TailId"/> rather than by who asked for them, the
+/// way a shard region addresses its entities. Starting a tail that runs already does nothing; a tail that
+/// crashes is restarted with backoff, without touching the others.
+/// </summary>
+public sealed class ContainerTails : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public ContainerTails(IPodApi api, Sink<LogEntry, NotUsed> pipeline, IMaterializer materializer, TailSettings settings)
+    {
+        Receive<StartTail>(start =>
+        {
+            if (!Context.Child(start.TailId).IsNobody())
+            {
+                return;
+            }
+
+            _log.Info("Tailing {0}", start.Target);
+            var tail = ContainerTail.Props(start.Target, start.Pod, api, pipeline, materializer, settings);
+            // Expected faults are handled inside the tail; this restarts it after a bug, backing off.
+            Context.ActorOf(
+                BackoffSupervisor.Props(Backoff.OnFailure(tail, "tail", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), 0.2, -1)),
+                start.TailId);
+        });
+
+        Receive<GetTailStates>(_ =>
+        {
+            var asks = Context.GetChildren()
+                .Select(child => child.Ask<TailState>(new GetTailState(child.Path.Name), TimeSpan.FromSeconds(3))
+                    .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default))
+                .ToList();
+            Task.WhenAll(asks)
+                .ContinueWith(t => new TailStates(t.Result.OfType<TailState>().OrderBy(s => s.Target.TailId, StringComparer.Ordinal).ToList()), TaskScheduler.Default)
+                .PipeTo(Sender);
+        });
+
+        Receive<ITailMessage>(message => Context.Child(message.TailId).Forward(message));
+    }
+
+    /// <summary>Props for the registry; every tail it starts reads through <paramref name="api"/> into <paramref name="pipeline"/>.</summary>
+    public static Props Props(IPodApi api, Sink<LogEntry, NotUsed> pipeline, IMaterializer materializer, TailSettings settings) =>
+        Akka.Actor.Props.Create(() => new ContainerTails(api, pipeline, materializer, settings));
+}

@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Text;
+
+namespace Aggregator.Actors.Tailing;
+
+/// <summary>
+/// Reads the body of a <c>pods/log?timestamps=true</c> response into whole lines. A trailing fragment without
+/// its newline (a cut connection) is never returned: the resumed request sends that line again, whole.
+/// </summary>
+public sealed class LogLineReader : IDisposable
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    private readonly Stream _body;
+    private readonly int _partialLineBytes;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private long _lastTimestamp;
+
+    /// <param name="body">The response body.</param>
+    /// <param name="partialLineBytes">The runtime's partial-record size (16 KiB), at which long lines carry embedded timestamps.</param>
+    /// <param name="initialBufferBytes">The read buffer's starting size; it grows for longer lines.</param>
+    public LogLineReader(Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 64 * 1024)
+    {
+        _body = body;
+        _partialLineBytes = partialLineBytes;
+        _buffer = ArrayPool<byte>.Shared.Rent(initialBufferBytes);
+        _lastTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+    }
+
+    /// <summary>Bytes of an unfinished last line that were left unread when the body ended.</summary>
+    public int UnfinishedBytes => _end - _start;
+
+    /// <summary>
+    /// Reads at least one more whole line unless the body ends, appending every whole line now buffered.
+    /// Returns false once the body has ended (lines may still have been appended by that call).
+    /// </summary>
+    public async ValueTask<bool> ReadLinesAsync(List<KubeletLine> into, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TakeBufferedLines(into) > 0)
+            {
+                return true;
+            }
+
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            if (_end == _buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+                Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+
+            var read = await _body.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            _end += read;
+        }
+    }
+
+    private int TakeBufferedLines(List<KubeletLine> into)
+    {
+        var taken = 0;
+        while (_start < _end)
+        {
+            var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            into.Add(ParseLine(_buffer.AsSpan(_start, newline)));
+            _start += newline + 1;
+            taken++;
+        }
+
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+
+        return taken;
+    }
+
+    private KubeletLine ParseLine(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length > 0 && raw[^1] == '\r')
+        {
+            raw = raw[..^1];
+        }
+
+        var consumed = KubeletTimestamp.TryParse(raw, out var timestamp);
+        if (consumed == 0 || (consumed < raw.Length && raw[consumed] != ' '))
+        {
+            // The endpoint prefixes every line; a line without a prefix keeps its text and borrows the previous time.
+            return new KubeletLine(_lastTimestamp, Utf8.GetString(raw), HadTimestamp: false);
+        }
+
+        _lastTimestamp = timestamp;
+        var content = consumed < raw.Length ? raw[(consumed + 1)..] : [];
+        return new KubeletLine(timestamp, DecodeRejoined(content), HadTimestamp: true);
+    }
+
+    /// <summary>
+    /// With timestamps=true the kubelet prefixes every 16 KiB partial record of a long line with its own
+    /// timestamp (kubernetes#77603); cutting those prefixes out restores the line the workload wrote.
+    /// </summary>
+    private string DecodeRejoined(ReadOnlySpan<byte> content)
+    {
+        if (content.Length <= _partialLineBytes || !HasEmbeddedPrefix(content[_partialLineBytes..]))
+        {
+            return Utf8.GetString(content);
+        }
+
+        var joined = new ArrayBufferWriter<byte>(content.Length);
+        while (true)
+        {
+            if (content.Length <= _partialLineBytes || !HasEmbeddedPrefix(content[_partialLineBytes..]))
+            {
+                joined.Write(content);
+                break;
+            }
+
+            joined.Write(content[.._partialLineBytes]);
+            var rest = content[_partialLineBytes..];
+            var prefix = KubeletTimestamp.TryParse(rest, out _);
+            content = rest[(prefix + 1)..];
+        }
+
+        return Utf8.GetString(joined.WrittenSpan);
+    }
+
+    private static bool HasEmbeddedPrefix(ReadOnlySpan<byte> text)
+    {
+        var consumed = KubeletTimestamp.TryParse(text, out _);
+        return consumed > 0 && consumed < text.Length && text[consumed] == ' ';
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+}

@@ -1,0 +1,114 @@
+namespace Aggregator.Actors.Tailing;
+
+/// <summary>
+/// Where a container's log was read up to, and the rule that recognises lines already read when a request
+/// resumes. <c>sinceTime</c> reaches the kubelet in whole seconds and is inclusive, and stdout and stderr
+/// timestamps are not monotonic in file order; so a resumed request starts one second before the newest
+/// line read, and every line it returns whose timestamp was already read there is skipped once.
+/// </summary>
+public sealed class ResumePoint
+{
+    // Timestamps of the lines read in the resume window, counted so that equal timestamps are each skipped once.
+    private readonly Dictionary<long, int> _window = [];
+    private Dictionary<long, int>? _toSkip;
+    private long _newestSecond = long.MinValue;
+
+    /// <summary>The timestamp of the newest line read, or null before the first.</summary>
+    public long? NewestTimestamp { get; private set; }
+
+    /// <summary>Lines read (not skipped) since the tail started.</summary>
+    public long LinesRead { get; private set; }
+
+    /// <summary>Lines a resumed request sent again and that were recognised and skipped.</summary>
+    public long LinesSkipped { get; private set; }
+
+    /// <summary>
+    /// Starts from a position learnt elsewhere (the newest entry Loki holds). There is no memory of single lines
+    /// then, so the lines of the resume window are sent again; Loki drops those it already holds, since they
+    /// carry the same timestamps.
+    /// </summary>
+    public static ResumePoint After(long timestampNanos) =>
+        new() { NewestTimestamp = timestampNanos, _newestSecond = KubeletTimestamp.SecondOf(timestampNanos) };
+
+    /// <summary>The whole second to pass as <c>sinceTime</c>, or null to read the log from its start.</summary>
+    public long? SinceSecond => NewestTimestamp is null ? null : _newestSecond - 1;
+
+    /// <summary>Called when a request is reopened: the lines it sends first that were read already will be skipped.</summary>
+    public void BeginResume()
+    {
+        _toSkip = _window.Count == 0 ? null : new Dictionary<long, int>(_window);
+    }
+
+    /// <summary>Decides for one line, in the order the endpoint sent them, whether it is new; records it if so.</summary>
+    public bool Admit(long timestampNanos)
+    {
+        if (_toSkip is not null && _toSkip.TryGetValue(timestampNanos, out var pending))
+        {
+            if (pending == 1)
+            {
+                _toSkip.Remove(timestampNanos);
+                if (_toSkip.Count == 0)
+                {
+                    _toSkip = null;
+                }
+            }
+            else
+            {
+                _toSkip[timestampNanos] = pending - 1;
+            }
+
+            LinesSkipped++;
+            return false;
+        }
+
+        Record(timestampNanos);
+        return true;
+    }
+
+    private void Record(long timestampNanos)
+    {
+        LinesRead++;
+        var second = KubeletTimestamp.SecondOf(timestampNanos);
+        if (NewestTimestamp is null || timestampNanos > NewestTimestamp)
+        {
+            NewestTimestamp = timestampNanos;
+        }
+
+        if (second > _newestSecond)
+        {
+            _newestSecond = second;
+            Prune();
+        }
+
+        if (second >= _newestSecond - 1)
+        {
+            _window[timestampNanos] = _window.TryGetValue(timestampNanos, out var count) ? count + 1 : 1;
+        }
+    }
+
+    private void Prune()
+    {
+        var oldestKept = (_newestSecond - 1) * 1_000_000_000;
+        if (_window.Count == 0)
+        {
+            return;
+        }
+
+        List<long>? stale = null;
+        foreach (var timestamp in _window.Keys)
+        {
+            if (timestamp < oldestKept)
+            {
+                (stale ??= []).Add(timestamp);
+            }
+        }
+
+        if (stale is not null)
+        {
+            foreach (var timestamp in stale)
+            {
+                _window.Remove(timestamp);
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace Aggregator.Actors.Tailing;
+
+/// <summary>What one tail has read so far: written by its reading stream, read by inspection.</summary>
+public sealed class TailProgress
+{
+    private long _lines;
+    private long _bytes;
+    private long _lastTimestamp;
+
+    /// <summary>Lines read and handed to the pipeline.</summary>
+    public long Lines => Interlocked.Read(ref _lines);
+
+    /// <summary>Characters of those lines.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Timestamp of the last line read, or 0.</summary>
+    public long LastTimestampNanos => Interlocked.Read(ref _lastTimestamp);
+
+    /// <summary>Responses that ended in the middle of a line (that line is read again, whole, on resume).</summary>
+    public int CutLines { get; set; }
+
+    internal void Read(long timestampNanos, int length)
+    {
+        Interlocked.Increment(ref _lines);
+        Interlocked.Add(ref _bytes, length);
+        Interlocked.Exchange(ref _lastTimestamp, timestampNanos);
+    }
+}

@@ -1,0 +1,52 @@
+using k8s.Models;
+
+namespace Aggregator.Actors.Tailing;
+
+/// <summary>What a tail does next with its container instance.</summary>
+public enum TailStep
+{
+    /// <summary>The instance runs: follow its log.</summary>
+    Follow,
+
+    /// <summary>The instance has exited and is still the pod's current one: read what is left, then stop.</summary>
+    DrainCurrent,
+
+    /// <summary>The instance has exited and been replaced: read what is left through <c>previous=true</c>, then stop.</summary>
+    DrainPrevious,
+
+    /// <summary>Nothing more can be read for the instance (pod gone, or the instance is older than the previous one).</summary>
+    Stop,
+}
+
+/// <summary>Decides a tail's next step from its pod's status, keyed by container ID so that a tail never reads another instance's log.</summary>
+public static class TailDecision
+{
+    /// <summary>The next step for <paramref name="target"/> given its pod now (null when the pod is gone).</summary>
+    public static TailStep Next(V1Pod? pod, TailTarget target)
+    {
+        var status = pod is null ? null : FindStatus(pod.Status, target.Stream.Container);
+        if (status is null)
+        {
+            return TailStep.Stop;
+        }
+
+        if (status.ContainerID == target.ContainerId)
+        {
+            if (status.State?.Running is not null)
+            {
+                return TailStep.Follow;
+            }
+
+            return status.State?.Terminated is not null ? TailStep.DrainCurrent : TailStep.Follow;
+        }
+
+        var previous = status.LastState?.Terminated?.ContainerID;
+        return previous == target.ContainerId ? TailStep.DrainPrevious : TailStep.Stop;
+    }
+
+    /// <summary>A container's status among the regular, init and ephemeral containers of a pod.</summary>
+    public static V1ContainerStatus? FindStatus(V1PodStatus? status, string container) =>
+        status?.ContainerStatuses?.FirstOrDefault(s => s.Name == container)
+        ?? status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == container)
+        ?? status?.EphemeralContainerStatuses?.FirstOrDefault(s => s.Name == container);
+}

@@ -1,0 +1,60 @@
+using Aggregator.Actors.Discovery;
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+using Aggregator.Actors.Tailing;
+using Akka;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Streams;
+using k8s;
+
+namespace Aggregator.Host;
+
+/// <summary>Adds the aggregator's actors and stream graph to an Akka.Hosting actor system.</summary>
+public static class AggregatorAkkaExtensions
+{
+    /// <summary>
+    /// Starts the pusher, the pipeline, the tail registry and one pod watcher per namespace, shipping through
+    /// <paramref name="shipper"/>; the long-lived actors are registered under their own types.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithLogAggregator(
+        this AkkaConfigurationBuilder builder, AggregatorSettings settings, IKubernetes kubernetes, ILogShipper shipper,
+        AggregatorRuntime runtime) =>
+        builder
+            .AddHocon(
+                $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {(int)settings.ShutdownGrace.TotalSeconds + 1}s",
+                HoconAddMode.Prepend)
+            .WithActors((system, registry, _) =>
+        {
+            var materializer = system.Materializer(namePrefix: "pipeline");
+            var pusher = system.ActorOf(
+                LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum), "loki-pusher");
+            var pipeline = LogPipeline.Start(settings.Pipeline, pusher, materializer);
+            var tails = system.ActorOf(
+                ContainerTails.Props(new KubernetesPodApi((Kubernetes)kubernetes), pipeline.EntrySink, materializer, settings.Tail), "tails");
+            var watchers = settings.Namespaces
+                .Select(ns => system.ActorOf(PodWatcher.Props(ns, kubernetes, tails, settings.Discovery), $"pod-watcher-{ns ?? "all"}"))
+                .ToList();
+
+            var shutdown = CoordinatedShutdown.Get(system);
+            shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-tailing", async () =>
+            {
+                // Stop reading first, so that what was read can still be flushed while the system is whole.
+                await Task.WhenAll(watchers.Select(w => w.GracefulStop(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
+                await tails.GracefulStop(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                return Done.Instance;
+            });
+            shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "flush-pipeline", async () =>
+            {
+                pipeline.Complete();
+                await Task.WhenAny(pipeline.Completion, Task.Delay(settings.ShutdownGrace)).ConfigureAwait(false);
+                return Done.Instance;
+            });
+
+            registry.Register<LokiPusher>(pusher);
+            registry.Register<ContainerTails>(tails);
+            runtime.Pipeline = pipeline;
+            runtime.Tails = tails;
+            runtime.Watchers = watchers;
+        });
+}

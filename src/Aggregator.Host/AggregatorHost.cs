@@ -1,0 +1,69 @@
+using Aggregator.Actors.Loki;
+using Akka.Hosting;
+using k8s;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aggregator.Host;
+
+/// <summary>Builds the aggregator's generic host: configuration, logging, the Kubernetes client, the shipper and the actor system.</summary>
+public static class AggregatorHost
+{
+    /// <summary>
+    /// The configuration in the usual .NET precedence: appsettings.json, then the original aggregator's variables
+    /// and <c>Aggregator__…</c> variables, then command-line options, then <paramref name="overrides"/>.
+    /// </summary>
+    public static IConfiguration Configuration(string[] commandLine, IReadOnlyDictionary<string, string?>? overrides = null) =>
+        new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddInMemoryCollection(LegacyEnvironment.Read(Environment.GetEnvironmentVariables()))
+            .AddEnvironmentVariables()
+            .AddCommandLine(commandLine)
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
+            .Build();
+
+    /// <summary>A host running the aggregator with <paramref name="settings"/>; nothing starts before the host does.</summary>
+    public static IHost Build(AggregatorSettings settings, IConfiguration configuration, TextWriter? standardOutput = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Configuration = new ConfigurationManager(),
+            DisableDefaults = true,
+        });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        if (settings.Loki is null)
+        {
+            // Standard output carries the log entries themselves; the aggregator's own messages go to stderr.
+            builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
+                console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+
+        var runtime = new AggregatorRuntime();
+        var kubernetes = new Kubernetes(settings.Kubernetes);
+        ILogShipper shipper = settings.Loki is { } loki ? new LokiClient(loki) : new StdoutShipper(standardOutput ?? Console.Out);
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton<IKubernetes>(kubernetes);
+        builder.Services.AddSingleton(shipper);
+        builder.Services.AddAkka("aggregator", akka =>
+        {
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.WithLogAggregator(settings, kubernetes, shipper, runtime);
+        });
+        return builder.Build();
+    }
+}

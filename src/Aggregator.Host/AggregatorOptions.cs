@@ -1,0 +1,105 @@
+namespace Aggregator.Host;
+
+/// <summary>
+/// Every setting of the aggregator, bound from the "Aggregator" configuration section (appsettings.json,
+/// environment variables such as <c>Aggregator__Loki__TenantId</c>, command-line options such as
+/// <c>--Aggregator:Loki:TenantId=x</c>), with the original aggregator's variables mapped onto it.
+/// </summary>
+public sealed class AggregatorOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string Section = "Aggregator";
+
+    /// <summary>NAMESPACE: one namespace, a comma-separated list, or <c>*</c> for all; default: the pod's own namespace.</summary>
+    public string? Namespaces { get; set; }
+
+    /// <summary>CLUSTER_NAME: adds a <c>cluster</c> label to every stream.</summary>
+    public string? ClusterName { get; set; }
+
+    /// <summary>IGNORE_APPS: comma-separated pod-name prefixes whose pods are not tailed.</summary>
+    public string? IgnoreApps { get; set; }
+
+    /// <summary>IGNORE_CONTAINERS: comma-separated container names that are not tailed.</summary>
+    public string? IgnoreContainers { get; set; }
+
+    /// <summary>POD_NAME (else HOSTNAME): the aggregator's own pod, never tailed.</summary>
+    public string? PodName { get; set; }
+
+    /// <summary>Only pods matching this label selector (e.g. <c>tier=web,env!=dev</c>) are tailed.</summary>
+    public string? LabelSelector { get; set; }
+
+    /// <summary>Pod labels copied onto stream labels: pod label key to Loki label name.</summary>
+    public Dictionary<string, string> PodLabels { get; set; } = [];
+
+    /// <summary>Where the logs go.</summary>
+    public LokiOptions Loki { get; set; } = new();
+
+    /// <summary>How lines are batched.</summary>
+    public BatchOptions Batch { get; set; } = new();
+
+    /// <summary>How the Kubernetes API is reached.</summary>
+    public KubernetesOptions Kubernetes { get; set; } = new();
+}
+
+/// <summary>Loki settings.</summary>
+public sealed class LokiOptions
+{
+    /// <summary>LOKI_URL: base URL (<c>http://loki:3100</c>) or full push URL; unset: entries go to standard output as JSON lines.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>X-Scope-OrgID for a multi-tenant Loki.</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>Basic authentication user name.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Basic authentication password.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A bearer token.</summary>
+    public string? BearerToken { get; set; }
+
+    /// <summary>A file holding a bearer token, re-read when it changes.</summary>
+    public string? BearerTokenFile { get; set; }
+
+    /// <summary>A PEM file of CA certificates to trust for Loki's TLS certificate.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Seconds one push may take before it is retried.</summary>
+    public double TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Smallest wait between push retries, in milliseconds.</summary>
+    public int RetryMinimumMilliseconds { get; set; } = 500;
+
+    /// <summary>Largest wait between push retries, in seconds.</summary>
+    public double RetryMaximumSeconds { get; set; } = 30;
+}
+
+/// <summary>Batching settings.</summary>
+public sealed class BatchOptions
+{
+    /// <summary>BATCH_SIZE: most lines in one batch.</summary>
+    public int Size { get; set; } = 1000;
+
+    /// <summary>BATCH_TIMEOUT: seconds a line waits at most for its batch to fill (fractions allowed).</summary>
+    public double TimeoutSeconds { get; set; } = 1;
+
+    /// <summary>Most bytes in one push request.</summary>
+    public int MaxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Number of batching lanes streams are spread over.</summary>
+    public int Lanes { get; set; } = 8;
+}
+
+/// <summary>Kubernetes API settings; by default KubernetesClient's own: KUBECONFIG, ~/.kube/config, then in-cluster.</summary>
+public sealed class KubernetesOptions
+{
+    /// <summary>A kubeconfig file to use instead of the default search.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>A kubeconfig context to use instead of the current one.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>Seconds a single watch request lasts before it is renewed.</summary>
+    public int WatchTimeoutSeconds { get; set; } = 600;
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using Aggregator.Actors.Discovery;
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+using Aggregator.Actors.Tailing;
+using k8s;
+using Microsoft.Extensions.Configuration;
+
+namespace Aggregator.Host;
+
+/// <summary>The validated settings of one aggregator, ready to hand to the actors.</summary>
+public sealed record AggregatorSettings(
+    IReadOnlyList<string?> Namespaces,
+    LokiSettings? Loki,
+    PipelineSettings Pipeline,
+    TailSettings Tail,
+    DiscoverySettings Discovery,
+    KubernetesClientConfiguration Kubernetes)
+{
+    /// <summary>How long shutdown waits for what was read to reach Loki.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>Binds and checks the configuration; throws <see cref="ConfigurationException"/> with a one-line message.</summary>
+    public static AggregatorSettings From(IConfiguration configuration)
+    {
+        var options = Bind(configuration);
+        var kubernetes = KubernetesConfiguration(options.Kubernetes);
+        return new AggregatorSettings(
+            ResolveNamespaces(options.Namespaces, kubernetes),
+            ResolveLoki(options.Loki),
+            ResolvePipeline(options.Batch, options.Loki),
+            new TailSettings(),
+            new DiscoverySettings
+            {
+                IgnorePodPrefixes = List(options.IgnoreApps),
+                IgnoreContainers = List(options.IgnoreContainers),
+                SelfPodName = string.IsNullOrWhiteSpace(options.PodName) ? null : options.PodName.Trim(),
+                ClusterName = string.IsNullOrWhiteSpace(options.ClusterName) ? null : options.ClusterName.Trim(),
+                PodLabelMap = PodLabels(options.PodLabels),
+                LabelSelector = string.IsNullOrWhiteSpace(options.LabelSelector) ? null : options.LabelSelector.Trim(),
+                WatchTimeout = TimeSpan.FromSeconds(Positive(options.Kubernetes.WatchTimeoutSeconds, "Aggregator:Kubernetes:WatchTimeoutSeconds")),
+            },
+            kubernetes);
+    }
+
+    /// <summary>Binds the section, turning the binder's conversion errors into one line that names the setting.</summary>
+    public static AggregatorOptions Bind(IConfiguration configuration)
+    {
+        var options = new AggregatorOptions();
+        try
+        {
+            configuration.GetSection(AggregatorOptions.Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            var key = System.Text.RegularExpressions.Regex.Match(e.Message, "at '([^']+)'").Groups[1].Value;
+            var value = key.Length > 0 ? configuration[key] : null;
+            throw new ConfigurationException(key.Length == 0
+                ? e.Message
+                : $"{LegacyEnvironment.NameOf(key)} is '{value}', which is not a number of the expected kind");
+        }
+
+        return options;
+    }
+
+    private static KubernetesClientConfiguration KubernetesConfiguration(KubernetesOptions options)
+    {
+        try
+        {
+            return options.Kubeconfig is { Length: > 0 } path
+                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path, options.Context)
+                : options.Context is { Length: > 0 } context
+                    ? KubernetesClientConfiguration.BuildConfigFromConfigFile(currentContext: context)
+                    : KubernetesClientConfiguration.BuildDefaultConfig();
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException(
+                $"cannot load the Kubernetes configuration (KUBECONFIG, ~/.kube/config or in-cluster): {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    private static List<string?> ResolveNamespaces(string? setting, KubernetesClientConfiguration kubernetes)
+    {
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            // In a pod this is the service account's namespace; with a kubeconfig, its context's.
+            return kubernetes.Namespace is { Length: > 0 } own
+                ? [own]
+                : throw new ConfigurationException("NAMESPACE is not set and no namespace comes with the Kubernetes configuration: name one or more namespaces, comma-separated, or * for all");
+        }
+
+        var names = List(setting);
+        if (names.Contains("*"))
+        {
+            return names.Count == 1 ? [null] : throw new ConfigurationException("NAMESPACE mixes * with namespace names: give either * or a list of names");
+        }
+
+        foreach (var name in names)
+        {
+            if (!IsDnsLabel(name))
+            {
+                throw new ConfigurationException($"NAMESPACE contains '{name}', which is not a namespace name (lowercase letters, digits and '-', at most 63)");
+            }
+        }
+
+        return [.. names.Distinct(StringComparer.Ordinal)];
+    }
+
+    private static LokiSettings? ResolveLoki(LokiOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Url))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(options.Url.Trim(), UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ConfigurationException($"LOKI_URL is '{options.Url}': expected an http:// or https:// URL such as http://loki:3100");
+        }
+
+        if (options.Username is not null && options.Password is null)
+        {
+            throw new ConfigurationException("Aggregator:Loki:Username is set without Aggregator:Loki:Password");
+        }
+
+        if (options.BearerTokenFile is { } tokenFile && !File.Exists(tokenFile))
+        {
+            throw new ConfigurationException($"Aggregator:Loki:BearerTokenFile '{tokenFile}' does not exist");
+        }
+
+        if (options.CaFile is { } caFile && !File.Exists(caFile))
+        {
+            throw new ConfigurationException($"Aggregator:Loki:CaFile '{caFile}' does not exist");
+        }
+
+        if (options.TenantId is { } tenant && (tenant.Length > 150 || !tenant.All(IsTenantCharacter)))
+        {
+            throw new ConfigurationException($"Aggregator:Loki:TenantId '{tenant}' is not a Loki tenant ID (at most 150 of a-z A-Z 0-9 ! - _ . * ' ( ))");
+        }
+
+        return new LokiSettings
+        {
+            PushUri = PushUri(url),
+            TenantId = options.TenantId,
+            Username = options.Username,
+            Password = options.Password,
+            BearerToken = options.BearerToken,
+            BearerTokenFile = options.BearerTokenFile,
+            CaFile = options.CaFile,
+            RequestTimeout = TimeSpan.FromSeconds(Positive(options.TimeoutSeconds, "Aggregator:Loki:TimeoutSeconds")),
+        };
+    }
+
+    /// <summary>Accepts the base URL or the full push URL, as the original aggregator did.</summary>
+    public static Uri PushUri(Uri url)
+    {
+        var path = url.AbsolutePath.TrimEnd('/');
+        return path.EndsWith("/loki/api/v1/push", StringComparison.Ordinal)
+            ? url
+            : new Uri(url, path + "/loki/api/v1/push");
+    }
+
+    private static PipelineSettings ResolvePipeline(BatchOptions batch, LokiOptions loki)
+    {
+        if (batch.Size is < 1 or > 1_000_000)
+        {
+            throw new ConfigurationException($"BATCH_SIZE is {batch.Size}: expected a number of lines from 1 to 1000000");
+        }
+
+        if (batch.TimeoutSeconds is <= 0 or > 3600 || double.IsNaN(batch.TimeoutSeconds))
+        {
+            throw new ConfigurationException(
+                $"BATCH_TIMEOUT is {batch.TimeoutSeconds.ToString(CultureInfo.InvariantCulture)}: expected seconds, more than 0 and at most 3600 (e.g. 0.5)");
+        }
+
+        if (batch.MaxBytes < 1024)
+        {
+            throw new ConfigurationException($"Aggregator:Batch:MaxBytes is {batch.MaxBytes}: expected at least 1024");
+        }
+
+        if (batch.Lanes is < 1 or > 256)
+        {
+            throw new ConfigurationException($"Aggregator:Batch:Lanes is {batch.Lanes}: expected 1 to 256");
+        }
+
+        return new PipelineSettings
+        {
+            BatchSize = batch.Size,
+            BatchTimeout = TimeSpan.FromSeconds(batch.TimeoutSeconds),
+            BatchMaxBytes = batch.MaxBytes,
+            Lanes = batch.Lanes,
+            RetryMinimum = TimeSpan.FromMilliseconds(Positive(loki.RetryMinimumMilliseconds, "Aggregator:Loki:RetryMinimumMilliseconds")),
+            RetryMaximum = TimeSpan.FromSeconds(Positive(loki.RetryMaximumSeconds, "Aggregator:Loki:RetryMaximumSeconds")),
+        };
+    }
+
+    private static Dictionary<string, string> PodLabels(Dictionary<string, string> map)
+    {
+        foreach (var (podLabel, lokiLabel) in map)
+        {
+            if (LabelSet.SanitiseName(lokiLabel) != lokiLabel)
+            {
+                throw new ConfigurationException(
+                    $"Aggregator:PodLabels maps '{podLabel}' to '{lokiLabel}', which is not a Loki label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)");
+            }
+        }
+
+        return map;
+    }
+
+    private static double Positive(double value, string key) =>
+        value > 0 && !double.IsNaN(value) && !double.IsInfinity(value)
+            ? value
+            : throw new ConfigurationException($"{key} is {value.ToString(CultureInfo.InvariantCulture)}: expected a number above 0");
+
+    private static List<string> List(string? value) =>
+        string.IsNullOrWhiteSpace(value)
+            ? []
+            : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static bool IsDnsLabel(string name) =>
+        name.Length is > 0 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && name[0] != '-' && name[^1] != '-';
+
+    private static bool IsTenantCharacter(char c) =>
+        c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '!' or '-' or '_' or '.' or '*' or '\'' or '(' or ')';
+}

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using Aggregator.Simulation;
+using Aggregator.Simulation.Kubernetes;
+using Aggregator.Simulation.Loki;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Aggregator.Host;
+
+/// <summary>
+/// <c>aggregator demo</c>: the real aggregator, end to end, on a simulated namespace served over HTTP by the
+/// Kubernetes API double, shipping to LOKI_URL or else to a local Loki double, then a per-stream summary.
+/// </summary>
+public static class DemoCommand
+{
+    private const string Namespace = "demo";
+
+    public static Command Create()
+    {
+        var pods = new Option<int>("--pods") { Description = "Pods in the simulated namespace", DefaultValueFactory = _ => 4 };
+        var containers = new Option<int>("--containers") { Description = "Containers per pod", DefaultValueFactory = _ => 2 };
+        var rate = new Option<int>("--rate") { Description = "Lines per second each container writes", DefaultValueFactory = _ => 20 };
+        var duration = new Option<int>("--duration") { Description = "Seconds the workload writes", DefaultValueFactory = _ => 12 };
+        var verbose = new Option<bool>("--verbose") { Description = "Show the aggregator's own log messages" };
+        var demo = new Command("demo", "Run the aggregator against a simulated namespace (no cluster needed) and report what reached Loki.")
+        {
+            pods, containers, rate, duration, verbose,
+        };
+        demo.TreatUnmatchedTokensAsErrors = false;
+        demo.SetAction((parse, cancellation) => RunAsync(
+            new DemoShape(
+                Math.Clamp(parse.GetValue(pods), 1, 500), Math.Clamp(parse.GetValue(containers), 1, 20),
+                Math.Clamp(parse.GetValue(rate), 1, 10_000), Math.Clamp(parse.GetValue(duration), 3, 3600)),
+            parse.GetValue(verbose), [.. parse.UnmatchedTokens], cancellation));
+        return demo;
+    }
+
+    private static async Task<int> RunAsync(DemoShape shape, bool verbose, string[] configurationArguments, CancellationToken cancellation)
+    {
+        await using var kubernetes = await KubernetesApiDouble.StartAsync(cancellationToken: cancellation).ConfigureAwait(false);
+        var workDirectory = Directory.CreateTempSubdirectory("aggregator-demo-");
+        try
+        {
+            var kubeconfig = kubernetes.WriteKubeconfig(Path.Combine(workDirectory.FullName, "kubeconfig"));
+            var externalLoki = Environment.GetEnvironmentVariable("LOKI_URL");
+            await using var loki = string.IsNullOrWhiteSpace(externalLoki) ? await LokiDouble.StartAsync(cancellationToken: cancellation).ConfigureAwait(false) : null;
+
+            var overrides = new Dictionary<string, string?>
+            {
+                ["Aggregator:Namespaces"] = Namespace,
+                ["Aggregator:Kubernetes:Kubeconfig"] = kubeconfig,
+                ["Aggregator:Kubernetes:Context"] = null,
+                ["Aggregator:Batch:TimeoutSeconds"] = "0.5",
+                ["Logging:LogLevel:Default"] = verbose ? "Information" : "Warning",
+            };
+            if (loki is not null)
+            {
+                overrides["Aggregator:Loki:Url"] = loki.BaseUri.ToString();
+            }
+
+            AggregatorSettings settings;
+            var configuration = AggregatorHost.Configuration(configurationArguments, overrides);
+            try
+            {
+                settings = AggregatorSettings.From(configuration);
+            }
+            catch (ConfigurationException e)
+            {
+                await Console.Error.WriteLineAsync($"aggregator: invalid configuration: {e.Message}").ConfigureAwait(false);
+                return RunCommand.ConfigurationExitCode;
+            }
+
+            Console.WriteLine($"Simulated Kubernetes API at {kubernetes.BaseUri}, namespace '{Namespace}': {shape.Pods} pods × {shape.Containers} containers, {shape.Rate} lines/s each, for {shape.Duration} s");
+            Console.WriteLine(loki is null ? $"Shipping to Loki at {settings.Loki!.PushUri}" : $"Shipping to a local Loki double at {loki.BaseUri} (set LOKI_URL to use a real Loki)");
+
+            using var host = AggregatorHost.Build(settings, configuration);
+            await host.StartAsync(cancellation).ConfigureAwait(false);
+            var runtime = host.Services.GetRequiredService<AggregatorRuntime>();
+            var workload = new DemoWorkload(kubernetes, Namespace, shape);
+            var started = DateTime.UtcNow;
+            using (var progress = new PeriodicTimer(TimeSpan.FromSeconds(1)))
+            {
+                var writing = workload.RunAsync(cancellation);
+                while (!writing.IsCompleted && await progress.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+                {
+                    Console.WriteLine(Progress(started, workload, runtime, loki));
+                }
+
+                await writing.ConfigureAwait(false);
+
+                // Everything written is now in the simulated kubelet; wait for it to be shipped.
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected < workload.Written && DateTime.UtcNow < deadline &&
+                       await progress.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+                {
+                    Console.WriteLine(Progress(started, workload, runtime, loki));
+                }
+            }
+
+            Console.WriteLine(Progress(started, workload, runtime, loki));
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+            Console.WriteLine();
+            if (loki is null)
+            {
+                Console.WriteLine($"{workload.Written} lines written, {runtime.Counters.EntriesShipped} shipped to {settings.Loki!.PushUri}, {runtime.Counters.EntriesRejected} rejected.");
+                Console.WriteLine($"See them in Grafana with the query {{namespace=\"{Namespace}\"}}.");
+                return runtime.Counters.EntriesShipped >= workload.Written ? 0 : 1;
+            }
+
+            var report = DeliveryReport.Compare(kubernetes, loki, workload.Streams);
+            Console.WriteLine(report);
+            Console.WriteLine();
+            Console.WriteLine(report.ExactlyOnce
+                ? $"Every one of the {report.Written} lines reached Loki exactly once, with its kubelet timestamp ({loki.Pushes.Count} pushes, {loki.DuplicatesReceived} identical re-sends dropped by Loki)."
+                : "Some lines did not reach Loki exactly once: see the table above.");
+            return report.ExactlyOnce ? 0 : 1;
+        }
+        finally
+        {
+            workDirectory.Delete(recursive: true);
+        }
+    }
+
+    private static string Progress(DateTime started, DemoWorkload workload, AggregatorRuntime runtime, LokiDouble? loki)
+    {
+        var inLoki = loki is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"  in Loki {loki.EntryCount,7}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{(DateTime.UtcNow - started).TotalSeconds,5:0.0}s  written {workload.Written,7}  shipped {runtime.Counters.EntriesShipped,7}{inLoki}  pushes {runtime.Counters.Pushes,5}  {workload.LastEvent}");
+    }
+}
+
+/// <summary>The size of the demo's workload.</summary>
+public sealed record DemoShape(int Pods, int Containers, int Rate, int Duration);

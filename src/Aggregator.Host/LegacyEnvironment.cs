@@ -1,0 +1,54 @@
+using System.Collections;
+
+namespace Aggregator.Host;
+
+/// <summary>The original aggregator's environment variables, mapped onto the keys of <see cref="AggregatorOptions"/>.</summary>
+public static class LegacyEnvironment
+{
+    /// <summary>Variable name to configuration key.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Keys = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["NAMESPACE"] = "Aggregator:Namespaces",
+        ["LOKI_URL"] = "Aggregator:Loki:Url",
+        ["CLUSTER_NAME"] = "Aggregator:ClusterName",
+        ["BATCH_SIZE"] = "Aggregator:Batch:Size",
+        ["BATCH_TIMEOUT"] = "Aggregator:Batch:TimeoutSeconds",
+        ["IGNORE_APPS"] = "Aggregator:IgnoreApps",
+        ["IGNORE_CONTAINERS"] = "Aggregator:IgnoreContainers",
+        ["POD_NAME"] = "Aggregator:PodName",
+    };
+
+    /// <summary>The configuration entries the variables set; POD_NAME falls back to HOSTNAME, as a pod's hostname is its name.</summary>
+    public static Dictionary<string, string?> Read(IDictionary environment)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (environment["HOSTNAME"] is string hostname && hostname.Length > 0)
+        {
+            values["Aggregator:PodName"] = hostname;
+        }
+
+        foreach (var (variable, key) in Keys)
+        {
+            if (environment[variable] is string value && value.Length > 0)
+            {
+                values[key] = value;
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>The name a user knows a key by: the legacy variable when there is one, else the key itself.</summary>
+    public static string NameOf(string key)
+    {
+        foreach (var (variable, mapped) in Keys)
+        {
+            if (string.Equals(mapped, key, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"{variable} ({key})";
+            }
+        }
+
+        return key;
+    }
+}

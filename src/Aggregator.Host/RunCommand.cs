@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Aggregator.Host;
+
+/// <summary><c>aggregator run</c>: the aggregator itself, until SIGTERM or Ctrl+C.</summary>
+public static class RunCommand
+{
+    /// <summary>Exit code for configuration the aggregator cannot run with.</summary>
+    public const int ConfigurationExitCode = 2;
+
+    public static async Task<int> RunAsync(string[] configurationArguments, CancellationToken cancellation)
+    {
+        AggregatorSettings settings;
+        Microsoft.Extensions.Configuration.IConfiguration configuration;
+        try
+        {
+            configuration = AggregatorHost.Configuration(configurationArguments);
+            settings = AggregatorSettings.From(configuration);
+        }
+        catch (ConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"aggregator: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return ConfigurationExitCode;
+        }
+
+        using var host = AggregatorHost.Build(settings, configuration);
+        await host.RunAsync(cancellation).ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Aggregator.Simulation.Kubernetes;
+
+/// <summary>A <c>Status</c> object, the API server's error body (also the object of a watch ERROR event).</summary>
+/// <remarks>Written by hand: KubernetesClient's V1Status converter can read but not write.</remarks>
+internal sealed record ApiStatus(int Code, string Reason, string Message, string? DetailsName = null, string? DetailsKind = null)
+{
+    public static ApiStatus PodNotFound(string pod) => new(404, "NotFound", $"pods \"{pod}\" not found", pod, "pods");
+
+    public static ApiStatus BadRequest(string message) => new(400, "BadRequest", message);
+
+    public static ApiStatus Invalid(string kind, string name, string detail) =>
+        new(422, "Invalid", $"{kind} \"{name}\" is invalid: {detail}", name, kind);
+
+    public static ApiStatus Expired(string message) => new(410, "Expired", message);
+
+    public static ApiStatus RouteNotFound() => new(404, "NotFound", "the server could not find the requested resource");
+
+    /// <summary>The status the API server's generic error path would give for a bare HTTP code.</summary>
+    public static ApiStatus ForCode(int code) => code switch
+    {
+        400 => new(code, "BadRequest", "the server rejected our request for an unknown reason"),
+        401 => new(code, "Unauthorized", "Unauthorized"),
+        403 => new(code, "Forbidden", "forbidden: the simulated fault denies this request"),
+        404 => new(code, "NotFound", "the server could not find the requested resource"),
+        409 => new(code, "Conflict", "the server reported a conflict"),
+        410 => new(code, "Gone", "the resource is gone"),
+        429 => new(code, "TooManyRequests", "the server has received too many requests and has asked us to try again later"),
+        500 => new(code, "InternalError", "an error on the server (\"simulated fault\") has prevented the request from succeeding"),
+        503 => new(code, "ServiceUnavailable", "the server is currently unable to handle the request"),
+        504 => new(code, "Timeout", "the server was unable to return a response in the time allotted"),
+        _ => new(code, "Unknown", $"the server responded with the status code {code}"),
+    };
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("kind", "Status");
+        writer.WriteString("apiVersion", "v1");
+        writer.WriteStartObject("metadata");
+        writer.WriteEndObject();
+        writer.WriteString("status", "Failure");
+        writer.WriteString("message", Message);
+        writer.WriteString("reason", Reason);
+        if (DetailsName is not null || DetailsKind is not null)
+        {
+            writer.WriteStartObject("details");
+            if (DetailsName is not null)
+            {
+                writer.WriteString("name", DetailsName);
+            }
+
+            if (DetailsKind is not null)
+            {
+                writer.WriteString("kind", DetailsKind);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteNumber("code", Code);
+        writer.WriteEndObject();
+    }
+
+    public byte[] ToJsonBytes()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteTo(writer);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Answers the request with this status as its HTTP code and JSON body.</summary>
+    public async Task WriteResponseAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        response.StatusCode = Code;
+        response.ContentType = "application/json";
+        await response.Body.WriteAsync(ToJsonBytes(), cancellationToken).ConfigureAwait(false);
+    }
+}

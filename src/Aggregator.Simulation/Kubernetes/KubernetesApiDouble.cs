@@ -1,0 +1,175 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Aggregator.Simulation.Kubernetes;
+
+/// <summary>An HTTP double of the Kubernetes API server and kubelet log endpoint.</summary>
+public sealed class KubernetesApiDouble : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ClusterState cluster;
+    private readonly LogStreamTracker tracker;
+    private readonly KubernetesApiRouter router;
+    private readonly CancellationTokenSource stopping;
+
+    private KubernetesApiDouble(
+        WebApplication app, ClusterState cluster, LogStreamTracker tracker, KubernetesApiRouter router, CancellationTokenSource stopping)
+    {
+        this.app = app;
+        this.cluster = cluster;
+        this.tracker = tracker;
+        this.router = router;
+        this.stopping = stopping;
+        app.Run(router.HandleAsync);
+    }
+
+    /// <summary>The server's address, <c>http://127.0.0.1:PORT</c>.</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>Every pods/log request received, in arrival order, with the status it was answered.</summary>
+    public IReadOnlyList<LogRequestRecord> LogRequests => router.LogRequests;
+
+    /// <summary>How many log responses are being streamed right now.</summary>
+    public int OpenLogStreamCount => tracker.Count;
+
+    /// <summary>How many watch requests have arrived.</summary>
+    public int WatchRequestCount => router.WatchRequestCount;
+
+    /// <summary>How many list (non-watch collection) requests have arrived.</summary>
+    public int ListRequestCount => router.ListRequestCount;
+
+    /// <summary>The current global resourceVersion.</summary>
+    public long ResourceVersion => cluster.CurrentResourceVersion;
+
+    /// <summary>Starts a double on 127.0.0.1 at a free port.</summary>
+    public static async Task<KubernetesApiDouble> StartAsync(KubernetesDoubleOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new KubernetesDoubleOptions();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        var app = builder.Build();
+        var stopping = new CancellationTokenSource();
+        var cluster = new ClusterState(options);
+        var tracker = new LogStreamTracker();
+        var router = new KubernetesApiRouter(cluster, tracker, options, stopping.Token);
+        var double_ = new KubernetesApiDouble(app, cluster, tracker, router, stopping);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await double_.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        double_.BaseUri = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        return double_;
+    }
+
+    /// <summary>Writes a kubeconfig whose server is <see cref="BaseUri"/> (plain http, no auth, namespace "default"); returns the path.</summary>
+    public string WriteKubeconfig(string path) => KubeconfigWriter.Write(path, BaseUri, "default");
+
+    /// <summary>Creates a Pending pod whose containers wait (ContainerCreating, or PodInitializing behind init containers).</summary>
+    public void CreatePod(
+        string ns,
+        string pod,
+        IEnumerable<string> containers,
+        IReadOnlyDictionary<string, string>? labels = null,
+        IEnumerable<string>? initContainers = null,
+        string? nodeName = null) =>
+        cluster.CreatePod(ns, pod, containers, labels, initContainers, nodeName);
+
+    /// <summary>Makes the pod Running: every regular container runs with a fresh containerID (outstanding init containers complete first).</summary>
+    public void StartPod(string ns, string pod) => cluster.StartPod(ns, pod);
+
+    /// <summary>Runs an init container (new containerID); the pod stays Pending.</summary>
+    public void StartInitContainer(string ns, string pod, string container) => cluster.StartInitContainer(ns, pod, container);
+
+    /// <summary>An init container exits 0 (started first if it never ran); its follow streams drain and end.</summary>
+    public void CompleteInitContainer(string ns, string pod, string container) => cluster.CompleteInitContainer(ns, pod, container);
+
+    /// <summary>Adds a running ephemeral (debug) container; it appears in ephemeralContainerStatuses.</summary>
+    public void AddEphemeralContainer(string ns, string pod, string container) => cluster.AddEphemeralContainer(ns, pod, container);
+
+    /// <summary>
+    /// Appends one record to the running instance's log and returns its Unix-nanosecond timestamp
+    /// (by default the wall clock, kept strictly increasing per instance). Open follow streams receive it promptly.
+    /// </summary>
+    public long WriteLine(string ns, string pod, string container, string line, string stream = "stdout", long? timestampNanos = null) =>
+        cluster.WriteLine(ns, pod, container, line, stream, timestampNanos);
+
+    /// <summary>
+    /// The running instance exits with code 1 (kept as lastState.terminated) and a new instance runs with a new
+    /// containerID and restartCount + 1. Follow streams of the old instance drain and end.
+    /// </summary>
+    public void RestartContainer(string ns, string pod, string container) => cluster.RestartContainer(ns, pod, container);
+
+    /// <summary>
+    /// The running instance exits and the container waits in CrashLoopBackOff (restartCount + 1) until
+    /// <see cref="RestartContainer"/>; meanwhile its log requests read the exited instance.
+    /// </summary>
+    public void CrashContainer(string ns, string pod, string container, int exitCode = 1) =>
+        cluster.CrashContainer(ns, pod, container, exitCode);
+
+    /// <summary>The running instance exits with the code (containerID kept); its follow streams drain and end.</summary>
+    public void TerminateContainer(string ns, string pod, string container, int exitCode = 0) =>
+        cluster.TerminateContainer(ns, pod, container, exitCode);
+
+    /// <summary>Every container exits, follow streams drain and end, a DELETED event is sent; the pod and its log then answer 404.</summary>
+    public void DeletePod(string ns, string pod) => cluster.DeletePod(ns, pod);
+
+    /// <summary>Aborts the matching open log responses mid-body, as a cut connection (null matches anything).</summary>
+    public void SeverLogStreams(string? ns = null, string? pod = null, string? container = null) => tracker.Sever(ns, pod, container);
+
+    /// <summary>Ends every open watch with a clean end of its body.</summary>
+    public void SeverWatches() => cluster.EndAllWatches();
+
+    /// <summary>Forgets the watch history: a later watch from any resourceVersion handed out before this call gets the 410 ERROR event.</summary>
+    public void ExpireWatchHistory() => cluster.ExpireHistory();
+
+    /// <summary>Every line ever written by the container, across all its instances, in write order.</summary>
+    public IReadOnlyList<LogRecord> LogOf(string ns, string pod, string container) => cluster.LogOf(ns, pod, container);
+
+    /// <summary>The containerID of the container's running instance, or null when it is not running.</summary>
+    public string? RunningContainerId(string ns, string pod, string container) => cluster.RunningContainerId(ns, pod, container);
+
+    /// <summary>
+    /// Injects faults: when <paramref name="fault"/> returns a status code, that code is answered with a Status body
+    /// instead of the real response. Null removes the hook.
+    /// </summary>
+    public void FailRequests(Func<HttpRequest, int?>? fault) => router.Fault = fault;
+
+    /// <summary>Ends every stream cleanly and stops the server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await stopping.CancelAsync().ConfigureAwait(false);
+        cluster.EndAllWatches();
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await app.StopAsync(grace.Token).ConfigureAwait(false);
+        }
+
+        await app.DisposeAsync().ConfigureAwait(false);
+        stopping.Dispose();
+    }
+}

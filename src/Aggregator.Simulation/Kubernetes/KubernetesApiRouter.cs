@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+
+namespace Aggregator.Simulation.Kubernetes;
+
+/// <summary>Maps request paths to the pod endpoints, counts requests and applies injected faults.</summary>
+internal sealed class KubernetesApiRouter
+{
+    private readonly ClusterState cluster;
+    private readonly CancellationToken stopping;
+    private readonly PodReadEndpoint reads;
+    private readonly PodWatchEndpoint watches;
+    private readonly PodLogEndpoint logs;
+    private readonly ConcurrentQueue<LogRequestRecord> logRequests = new();
+    private volatile Func<HttpRequest, int?>? fault;
+    private int watchRequestCount;
+    private int listRequestCount;
+
+    public KubernetesApiRouter(ClusterState cluster, LogStreamTracker tracker, KubernetesDoubleOptions options, CancellationToken stopping)
+    {
+        this.cluster = cluster;
+        this.stopping = stopping;
+        reads = new PodReadEndpoint(cluster);
+        watches = new PodWatchEndpoint(cluster, options);
+        logs = new PodLogEndpoint(cluster, tracker, logRequests.Enqueue);
+    }
+
+    public IReadOnlyList<LogRequestRecord> LogRequests => logRequests.ToArray();
+
+    public int WatchRequestCount => Volatile.Read(ref watchRequestCount);
+
+    public int ListRequestCount => Volatile.Read(ref listRequestCount);
+
+    public Func<HttpRequest, int?>? Fault
+    {
+        get => fault;
+        set => fault = value;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var cancellationToken = linked.Token;
+        try
+        {
+            await RouteAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client left, or the double is stopping: a stopping double ends the body cleanly.
+        }
+        catch (IOException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The connection was cut (by the client or by SeverLogStreams).
+        }
+    }
+
+    private async Task RouteAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var segments = context.Request.Path.Value?.Trim('/').Split('/') ?? [];
+        var route = Match(segments);
+        if (fault?.Invoke(context.Request) is { } faultCode)
+        {
+            if (route is { Kind: RouteKind.Log })
+            {
+                logRequests.Enqueue(PodLogEndpoint.Describe(context.Request, route.Namespace!, route.Name!, faultCode, DateTimeOffset.UtcNow));
+            }
+
+            await ApiStatus.ForCode(faultCode).WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (route is null)
+        {
+            await ApiStatus.RouteNotFound().WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (!HttpMethods.IsGet(context.Request.Method))
+        {
+            await new ApiStatus(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource")
+                .WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        switch (route.Kind)
+        {
+            case RouteKind.Pod:
+                await reads.GetAsync(context, route.Namespace!, route.Name!, cancellationToken).ConfigureAwait(false);
+                break;
+            case RouteKind.Log:
+                await logs.HandleAsync(context, route.Namespace!, route.Name!, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                await CollectionAsync(context, route, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task CollectionAsync(HttpContext context, Route route, CancellationToken cancellationToken)
+    {
+        var query = context.Request.Query;
+        if (!LabelSelector.TryParse(query["labelSelector"].ToString(), out var labels, out var labelError)
+            || !FieldSelector.TryParse(query["fieldSelector"].ToString(), out var fields, out labelError))
+        {
+            await ApiStatus.BadRequest(labelError).WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var filter = new PodFilter(route.Namespace, labels, fields);
+        var watch = route.Kind == RouteKind.Watch
+            || QueryFlags.IsTrue(query.TryGetValue("watch", out var w) ? w.ToString() : null);
+        if (watch)
+        {
+            Interlocked.Increment(ref watchRequestCount);
+            await watches.HandleAsync(context, filter, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Interlocked.Increment(ref listRequestCount);
+            await reads.ListAsync(context, filter, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Route? Match(string[] s) => s switch
+    {
+        ["api", "v1", "pods"] => new Route(RouteKind.Collection, null, null),
+        ["api", "v1", "namespaces", var ns, "pods"] => new Route(RouteKind.Collection, ns, null),
+        ["api", "v1", "namespaces", var ns, "pods", var name] => new Route(RouteKind.Pod, ns, name),
+        ["api", "v1", "namespaces", var ns, "pods", var name, "log"] => new Route(RouteKind.Log, ns, name),
+        ["api", "v1", "watch", "pods"] => new Route(RouteKind.Watch, null, null),
+        ["api", "v1", "watch", "namespaces", var ns, "pods"] => new Route(RouteKind.Watch, ns, null),
+        _ => null,
+    };
+
+    private enum RouteKind
+    {
+        Collection,
+        Watch,
+        Pod,
+        Log,
+    }
+
+    private sealed record Route(RouteKind Kind, string? Namespace, string? Name);
+}

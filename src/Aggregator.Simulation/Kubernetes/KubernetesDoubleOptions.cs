@@ -1,0 +1,20 @@
+namespace Aggregator.Simulation.Kubernetes;
+
+/// <summary>Tunables of the <see cref="KubernetesApiDouble"/>.</summary>
+public sealed record KubernetesDoubleOptions
+{
+    /// <summary>How often a watch that allows bookmarks receives a BOOKMARK event.</summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The container runtime splits longer lines (in UTF-8 bytes) into partial records of this size.</summary>
+    public int MaxLinePartBytes { get; init; } = 16384;
+
+    /// <summary>The node new pods are scheduled to (<c>spec.nodeName</c>).</summary>
+    public string NodeName { get; init; } = "node-1";
+
+    /// <summary>
+    /// When set, the server ends every watch after this long even without <c>timeoutSeconds</c>,
+    /// as the real API server does after a random 30–60 minutes.
+    /// </summary>
+    public TimeSpan? MaxWatchDuration { get; init; }
+}

@@ -1,0 +1,387 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aggregator.Simulation.Loki;
+
+/// <summary>An HTTP double of Grafana Loki's push and query API.</summary>
+public sealed class LokiDouble : IAsyncDisposable
+{
+    /// <summary>The tenant Loki uses for everything when auth_enabled is false.</summary>
+    public const string SingleTenant = "fake";
+
+    private readonly WebApplication app;
+    private readonly LokiStore store = new();
+    private readonly Lock gate = new();
+    private readonly List<PushRecord> pushes = [];
+    private readonly Queue<InjectedResponse> injected = new();
+    private readonly List<PushWaiter> waiters = [];
+    private volatile StrongBox<int>? queryFailure;
+
+    private LokiDouble(WebApplication app, LokiDoubleOptions options)
+    {
+        this.app = app;
+        Options = options;
+        QueryFailureStatusCode = options.QueryFailureStatusCode;
+    }
+
+    /// <summary>http://127.0.0.1:PORT/</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>BaseUri + loki/api/v1/push.</summary>
+    public Uri PushUri => new(BaseUri, "loki/api/v1/push");
+
+    /// <summary>The options the double was started with.</summary>
+    public LokiDoubleOptions Options { get; }
+
+    /// <summary>A snapshot of the streams holding at least one entry, in creation order.</summary>
+    public IReadOnlyList<StoredStream> Streams => store.Snapshot();
+
+    /// <summary>Stored entries, all streams and tenants.</summary>
+    public long EntryCount => store.EntryCount;
+
+    /// <summary>Entries received whose (timestamp, line) already existed in their stream; dropped as Loki does.</summary>
+    public long DuplicatesReceived => store.DuplicateCount;
+
+    /// <summary>Every push request received, in the order answered.</summary>
+    public IReadOnlyList<PushRecord> Pushes
+    {
+        get
+        {
+            lock (gate)
+            {
+                return pushes.ToList();
+            }
+        }
+    }
+
+    /// <summary>While set, every query_range is answered with this status (fault injection).</summary>
+    public int? QueryFailureStatusCode
+    {
+        get => queryFailure?.Value;
+        set => queryFailure = value is { } code ? new StrongBox<int>(code) : null;
+    }
+
+    /// <summary>Starts a double on 127.0.0.1 at a free port.</summary>
+    public static async Task<LokiDouble> StartAsync(LokiDoubleOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // The empty builder reads no appsettings or environment, so the host process's Kestrel settings cannot leak in.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+
+            // Loki accepts pushes far larger than Kestrel's 30 MB default.
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+
+        var app = builder.Build();
+        var double_ = new LokiDouble(app, options ?? new LokiDoubleOptions());
+        double_.MapRoutes();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        double_.BaseUri = new Uri(address.TrimEnd('/') + "/");
+        return double_;
+    }
+
+    /// <summary>Entries of all streams whose labels include every given pair, stream by stream in arrival order.</summary>
+    public IReadOnlyList<StoredEntry> EntriesOf(IReadOnlyDictionary<string, string> labelMatch)
+    {
+        ArgumentNullException.ThrowIfNull(labelMatch);
+        return store.EntriesOf(labelMatch);
+    }
+
+    /// <summary>The next <paramref name="times"/> pushes get this status and nothing of them is stored; <paramref name="retryAfter"/> adds a Retry-After header, as a proxy would (Loki itself sends none).</summary>
+    public void EnqueueResponses(int statusCode, int times = 1, string? body = null, TimeSpan? retryAfter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
+        lock (gate)
+        {
+            injected.Enqueue(new InjectedResponse(statusCode, times, body, retryAfter));
+        }
+    }
+
+    /// <summary>Completes when the condition holds, checked at once and after every push; throws <see cref="TimeoutException"/> otherwise.</summary>
+    public async Task WaitUntilAsync(Func<LokiDouble, bool> condition, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var waiter = new PushWaiter(condition);
+
+        // Registered before the first check, so that a push in between cannot be missed.
+        lock (gate)
+        {
+            waiters.Add(waiter);
+        }
+
+        try
+        {
+            waiter.Check(this);
+            await waiter.Completion.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var all = Pushes;
+            var last = all.Count == 0 ? null : all[^1];
+            throw new TimeoutException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The Loki double's condition did not hold within {timeout}: {all.Count} pushes received, {EntryCount} entries stored in {Streams.Count} streams, {DuplicatesReceived} duplicates; last push answered {(last is null ? "-" : last.StatusCode.ToString(CultureInfo.InvariantCulture))} {last?.ResponseBody}"));
+        }
+        finally
+        {
+            lock (gate)
+            {
+                waiters.Remove(waiter);
+            }
+        }
+    }
+
+    /// <summary>Stops the server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a plain-text answer the way Go's http.Error does: text/plain, nosniff, message and a newline.</summary>
+    internal static async Task WriteTextAsync(HttpResponse response, int statusCode, string message)
+    {
+        response.StatusCode = statusCode;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers["X-Content-Type-Options"] = "nosniff";
+        await response.WriteAsync(message + "\n").ConfigureAwait(false);
+    }
+
+    private void MapRoutes()
+    {
+        app.MapPost("/loki/api/v1/push", HandlePushAsync);
+        app.MapGet("/loki/api/v1/query_range", context => WithTenant(context, tenant => LokiQueryApi.QueryRange(context, store, tenant, Options), query: true));
+        app.MapGet("/loki/api/v1/labels", context => WithTenant(context, tenant => LokiQueryApi.Strings(context, store.LabelNames(tenant)), query: false));
+        app.MapGet("/loki/api/v1/label/{name}/values", context =>
+            WithTenant(context, tenant => LokiQueryApi.Strings(context, store.LabelValues(tenant, (string)context.Request.RouteValues["name"]!)), query: false));
+        app.MapGet("/ready", context => WriteTextAsync(context.Response, StatusCodes.Status200OK, "ready"));
+    }
+
+    private async Task WithTenant(HttpContext context, Func<string, Task> handle, bool query)
+    {
+        var tenant = TenantOf(context.Request);
+        if (tenant is null)
+        {
+            await WriteTextAsync(context.Response, StatusCodes.Status401Unauthorized, "no org id").ConfigureAwait(false);
+            return;
+        }
+
+        if (query && QueryFailureStatusCode is { } failure)
+        {
+            await WriteTextAsync(context.Response, failure, "injected query failure: " + ReasonPhrases.GetReasonPhrase(failure)).ConfigureAwait(false);
+            return;
+        }
+
+        await handle(tenant).ConfigureAwait(false);
+    }
+
+    // Null when a tenant is required and missing (Loki's 401 "no org id").
+    private string? TenantOf(HttpRequest request)
+    {
+        if (!Options.RequireTenant)
+        {
+            return SingleTenant;
+        }
+
+        var header = request.Headers["X-Scope-OrgID"].ToString();
+        return header.Length == 0 ? null : header;
+    }
+
+    private async Task HandlePushAsync(HttpContext context)
+    {
+        var request = context.Request;
+        byte[] body;
+        using (var buffer = new MemoryStream())
+        {
+            await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+            body = buffer.ToArray();
+        }
+
+        var contentType = request.Headers.ContentType.ToString();
+        var contentEncoding = request.Headers.ContentEncoding.ToString();
+        var answer = Answer(request, body, contentType, contentEncoding);
+        if (answer.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(0, retryAfter.TotalSeconds))).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (answer.StatusCode == StatusCodes.Status204NoContent)
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+        else
+        {
+            await WriteTextAsync(context.Response, answer.StatusCode, answer.Body).ConfigureAwait(false);
+        }
+
+        var record = new PushRecord(
+            Options.TimeProvider.GetUtcNow(),
+            answer.StatusCode,
+            NullIfEmpty(contentType),
+            NullIfEmpty(contentEncoding),
+            NullIfEmpty(request.Headers["X-Scope-OrgID"].ToString()),
+            NullIfEmpty(request.Headers.Authorization.ToString()),
+            answer.Streams,
+            answer.Entries,
+            answer.Rejected,
+            answer.Duplicates,
+            answer.StatusCode == StatusCodes.Status204NoContent ? string.Empty : answer.Body + "\n");
+        PushWaiter[] toCheck;
+        lock (gate)
+        {
+            pushes.Add(record);
+            toCheck = [.. waiters];
+        }
+
+        foreach (var waiter in toCheck)
+        {
+            waiter.Check(this);
+        }
+    }
+
+    private PushAnswer Answer(HttpRequest request, byte[] body, string contentType, string contentEncoding)
+    {
+        if (TryTakeInjected() is { } injectedResponse)
+        {
+            return AnswerInjected(injectedResponse, body, contentType, contentEncoding, request.Headers["X-Scope-OrgID"].ToString());
+        }
+
+        var tenant = TenantOf(request);
+        if (tenant is null)
+        {
+            return new PushAnswer(StatusCodes.Status401Unauthorized, "no org id");
+        }
+
+        IReadOnlyList<IncomingStream> streams;
+        try
+        {
+            streams = PushBodyDecoder.Decode(body, contentType, contentEncoding);
+        }
+        catch (PushDecodeException ex)
+        {
+            return new PushAnswer(StatusCodes.Status400BadRequest, ex.Message);
+        }
+
+        if (streams.Count == 0)
+        {
+            return Options.RejectEmptyPush
+                ? new PushAnswer(StatusCodes.Status422UnprocessableEntity, PushValidation.MissingStreamsMessage)
+                : new PushAnswer(StatusCodes.Status204NoContent, string.Empty);
+        }
+
+        var now = Options.TimeProvider.GetUtcNow();
+        var outcome = store.Apply(tenant, streams, Options, (now.UtcTicks - DateTime.UnixEpoch.Ticks) * 100);
+        var status = outcome.RejectedCount == 0 ? StatusCodes.Status204NoContent : StatusCodes.Status400BadRequest;
+        return new PushAnswer(status, status == StatusCodes.Status204NoContent ? string.Empty : outcome.Body(tenant))
+        {
+            Streams = outcome.StreamCount,
+            Entries = outcome.EntryCount,
+            Rejected = outcome.RejectedCount,
+            Duplicates = outcome.DuplicateCount,
+        };
+    }
+
+    private InjectedResponse? TryTakeInjected()
+    {
+        lock (gate)
+        {
+            if (!injected.TryPeek(out var next))
+            {
+                return null;
+            }
+
+            if (--next.Remaining == 0)
+            {
+                injected.Dequeue();
+            }
+
+            return next;
+        }
+    }
+
+    private static PushAnswer AnswerInjected(InjectedResponse response, byte[] body, string contentType, string contentEncoding, string tenantHeader)
+    {
+        // Decoded only to fill the record and a realistic 429 message; an undecodable body still gets the injected status.
+        IReadOnlyList<IncomingStream> streams;
+        try
+        {
+            streams = PushBodyDecoder.Decode(body, contentType, contentEncoding);
+        }
+        catch (PushDecodeException)
+        {
+            streams = [];
+        }
+
+        var entries = streams.Sum(s => s.Entries.Count);
+        var bytes = streams.Sum(s => s.Entries.Sum(e => Encoding.UTF8.GetByteCount(e.Line)));
+        var tenant = tenantHeader.Length == 0 ? SingleTenant : tenantHeader;
+        var text = response.Body ?? (response.StatusCode == StatusCodes.Status429TooManyRequests
+            ? string.Create(CultureInfo.InvariantCulture, $"Ingestion rate limit exceeded for user {tenant} (limit: 4194304 bytes/sec) while attempting to ingest '{entries}' lines totaling '{bytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased")
+            : "injected by the Loki double: " + ReasonPhrases.GetReasonPhrase(response.StatusCode));
+        return new PushAnswer(response.StatusCode, text)
+        {
+            RetryAfter = response.RetryAfter,
+            Streams = streams.Count,
+            Entries = entries,
+        };
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private sealed record PushAnswer(int StatusCode, string Body)
+    {
+        public TimeSpan? RetryAfter { get; init; }
+
+        public int Streams { get; init; }
+
+        public int Entries { get; init; }
+
+        public int Rejected { get; init; }
+
+        public int Duplicates { get; init; }
+    }
+
+    private sealed class PushWaiter(Func<LokiDouble, bool> condition)
+    {
+        private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Completion => completion.Task;
+
+        public void Check(LokiDouble lokiDouble)
+        {
+            if (completion.Task.IsCompleted)
+            {
+                return;
+            }
+
+            try
+            {
+                if (condition(lokiDouble))
+                {
+                    completion.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                completion.TrySetException(ex);
+            }
+        }
+    }
+}

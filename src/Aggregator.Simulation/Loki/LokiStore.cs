@@ -1,0 +1,226 @@
+using System.Collections.ObjectModel;
+
+namespace Aggregator.Simulation.Loki;
+
+/// <summary>The double's ingester: streams per tenant, each entry kept once, applied under one lock so that concurrent pushes see a consistent stream.</summary>
+internal sealed class LokiStore
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<(string Tenant, string Labels), StreamState> streams = [];
+    private readonly List<StreamState> creationOrder = [];
+    private long entryCount;
+    private long duplicateCount;
+
+    public long EntryCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return entryCount;
+            }
+        }
+    }
+
+    public long DuplicateCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return duplicateCount;
+            }
+        }
+    }
+
+    public PushOutcome Apply(string tenant, IReadOnlyList<IncomingStream> push, LokiDoubleOptions options, long nowNanos)
+    {
+        var outcome = new PushOutcome { StreamCount = push.Count, EntryCount = push.Sum(s => s.Entries.Count) };
+        lock (gate)
+        {
+            foreach (var incoming in push)
+            {
+                // Loki skips a stream without entries before even looking at its labels.
+                if (incoming.Entries.Count == 0)
+                {
+                    continue;
+                }
+
+                var labels = PushValidation.CheckLabels(incoming.Labels, options, out var problem);
+                if (labels is null)
+                {
+                    outcome.RejectStream(problem!, incoming.Entries.Count);
+                    continue;
+                }
+
+                var state = GetOrCreate(tenant, labels);
+                foreach (var entry in incoming.Entries)
+                {
+                    var rejection = PushValidation.CheckEntry(entry, state.MessageLabels, nowNanos, options)
+                        ?? Append(state, entry, options, outcome);
+                    if (rejection is not null)
+                    {
+                        outcome.RejectEntry(entry.TimestampNanos, rejection);
+                    }
+                }
+            }
+        }
+
+        return outcome;
+    }
+
+    public IReadOnlyList<StoredStream> Snapshot()
+    {
+        lock (gate)
+        {
+            return creationOrder.Where(s => s.Entries.Count > 0).Select(s => s.Snapshot()).ToList();
+        }
+    }
+
+    public IReadOnlyList<StoredEntry> EntriesOf(IReadOnlyDictionary<string, string> labelMatch)
+    {
+        lock (gate)
+        {
+            return creationOrder
+                .Where(s => labelMatch.All(m => s.Labels.TryGetValue(m.Key, out var v) && string.Equals(v, m.Value, StringComparison.Ordinal)))
+                .SelectMany(s => s.Entries)
+                .ToList();
+        }
+    }
+
+    /// <summary>Entries of the tenant's streams matching every matcher, with start &lt;= ts &lt; end, the `limit` first in the direction, grouped by result stream.</summary>
+    public IReadOnlyList<StoredStream> Query(string tenant, IReadOnlyList<LabelMatcher> matchers, long start, long end, int limit, bool forward)
+    {
+        List<(IReadOnlyDictionary<string, string> Labels, StoredEntry Entry, long Order)> found = [];
+        lock (gate)
+        {
+            long order = 0;
+            foreach (var stream in creationOrder.Where(s => s.Tenant == tenant && matchers.All(m => m.Matches(s.Labels.GetValueOrDefault(m.Name)))))
+            {
+                foreach (var entry in stream.Entries)
+                {
+                    order++;
+                    if (entry.TimestampNanos >= start && entry.TimestampNanos < end)
+                    {
+                        found.Add((stream.Labels, entry, order));
+                    }
+                }
+            }
+        }
+
+        var ordered = forward
+            ? found.OrderBy(f => f.Entry.TimestampNanos).ThenBy(f => f.Order)
+            : found.OrderByDescending(f => f.Entry.TimestampNanos).ThenByDescending(f => f.Order);
+
+        // Loki 3 (without categorize-labels) returns structured metadata as extra stream labels.
+        return ordered
+            .Take(limit)
+            .Select(f => (Labels: ResultLabels(f.Labels, f.Entry.StructuredMetadata), f.Entry))
+            .GroupBy(f => GoText.LabelSet(f.Labels, ","), StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new StoredStream(g.First().Labels, g.Select(f => f.Entry with { StructuredMetadata = null }).ToList()) { Tenant = tenant })
+            .ToList();
+    }
+
+    public IReadOnlyList<string> LabelNames(string tenant)
+    {
+        lock (gate)
+        {
+            return creationOrder.Where(s => s.Tenant == tenant).SelectMany(s => s.Labels.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public IReadOnlyList<string> LabelValues(string tenant, string name)
+    {
+        lock (gate)
+        {
+            return creationOrder
+                .Where(s => s.Tenant == tenant && s.Labels.ContainsKey(name))
+                .Select(s => s.Labels[name])
+                .Distinct()
+                .Order(StringComparer.Ordinal)
+                .ToList();
+        }
+    }
+
+    private static Dictionary<string, string> ResultLabels(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var result = new Dictionary<string, string>(labels, StringComparer.Ordinal);
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+        {
+            result.TryAdd(name, value);
+        }
+
+        return result;
+    }
+
+    // The ingester's part: the repeat of the last line is dropped, then the out-of-order window, then exact duplicates.
+    private string? Append(StreamState state, StoredEntry entry, LokiDoubleOptions options, PushOutcome outcome)
+    {
+        if (state.Last is { } last && last.TimestampNanos == entry.TimestampNanos && last.Line == entry.Line)
+        {
+            CountDuplicate(outcome);
+            return null;
+        }
+
+        if (state.Newest is { } newest)
+        {
+            var cutoff = newest - options.OutOfOrderWindow.Ticks * 100;
+            if (entry.TimestampNanos < cutoff)
+            {
+                return PushValidation.TooFarBehind(entry.TimestampNanos, cutoff);
+            }
+        }
+
+        if (!state.Seen.Add((entry.TimestampNanos, entry.Line)))
+        {
+            CountDuplicate(outcome);
+            return null;
+        }
+
+        state.Entries.Add(entry);
+        state.Last = entry;
+        state.Newest = Math.Max(state.Newest ?? long.MinValue, entry.TimestampNanos);
+        entryCount++;
+        return null;
+    }
+
+    private void CountDuplicate(PushOutcome outcome)
+    {
+        duplicateCount++;
+        outcome.DuplicateCount++;
+    }
+
+    private StreamState GetOrCreate(string tenant, IReadOnlyList<KeyValuePair<string, string>> labels)
+    {
+        var key = GoText.LabelSet(labels, ",");
+        if (!streams.TryGetValue((tenant, key), out var state))
+        {
+            state = new StreamState(tenant, labels);
+            streams.Add((tenant, key), state);
+            creationOrder.Add(state);
+        }
+
+        return state;
+    }
+
+    private sealed class StreamState(string tenant, IReadOnlyList<KeyValuePair<string, string>> labels)
+    {
+        public string Tenant { get; } = tenant;
+
+        public ReadOnlyDictionary<string, string> Labels { get; } = new(labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal));
+
+        /// <summary>Prometheus' Labels.String(), which Loki puts in its entry messages.</summary>
+        public string MessageLabels { get; } = GoText.LabelSet(labels, ", ");
+
+        public List<StoredEntry> Entries { get; } = [];
+
+        public HashSet<(long, string)> Seen { get; } = [];
+
+        public StoredEntry? Last { get; set; }
+
+        public long? Newest { get; set; }
+
+        public StoredStream Snapshot() => new(Labels, Entries.ToList()) { Tenant = Tenant };
+    }
+}

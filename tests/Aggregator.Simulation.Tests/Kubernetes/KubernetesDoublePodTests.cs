@@ -1,0 +1,138 @@
+using Aggregator.Simulation.Kubernetes;
+using k8s;
+using k8s.Autorest;
+using Xunit;
+using static Aggregator.Simulation.Tests.Kubernetes.KubernetesTestKit;
+
+namespace Aggregator.Simulation.Tests.Kubernetes;
+
+public sealed class KubernetesDoublePodTests
+{
+    [Fact(Timeout = 30000)]
+    public async Task The_real_client_lists_pods_with_their_container_states_and_a_resource_version()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        using var client = ClientFor(cluster);
+        cluster.CreatePod("default", "web", ["app", "sidecar"], new Dictionary<string, string> { ["app"] = "web" });
+
+        var pending = await client.CoreV1.ListNamespacedPodAsync("default");
+        cluster.StartPod("default", "web");
+        var running = await client.CoreV1.ListNamespacedPodAsync("default");
+
+        var before = Assert.Single(pending.Items);
+        Assert.Equal("Pending", before.Status.Phase);
+        Assert.All(before.Status.ContainerStatuses, s =>
+        {
+            Assert.Equal("ContainerCreating", s.State.Waiting.Reason);
+            Assert.Null(s.ContainerID);
+        });
+        var after = Assert.Single(running.Items);
+        Assert.Equal("Running", after.Status.Phase);
+        Assert.Equal("web", after.Metadata.Labels["app"]);
+        Assert.All(after.Status.ContainerStatuses, s =>
+        {
+            Assert.Matches("^containerd://[0-9a-f]{64}$", s.ContainerID);
+            Assert.NotNull(s.State.Running.StartedAt);
+            Assert.Equal(0, s.RestartCount);
+        });
+        Assert.True(long.Parse(running.Metadata.ResourceVersion) > long.Parse(pending.Metadata.ResourceVersion));
+        Assert.Equal(running.Metadata.ResourceVersion, after.Metadata.ResourceVersion);
+        Assert.Equal(2, cluster.ListRequestCount);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Kubeconfig_names_a_plain_http_server_and_the_default_namespace()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        var path = cluster.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}.yaml"));
+
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
+
+        Assert.Equal(cluster.BaseUri.GetLeftPart(UriPartial.Authority), config.Host.TrimEnd('/'));
+        Assert.Equal("default", config.Namespace);
+        Assert.Equal("127.0.0.1", cluster.BaseUri.Host);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_missing_pod_is_a_404_status_body()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        using var client = ClientFor(cluster);
+
+        var (status, body) = await GetAsync(cluster, "/api/v1/namespaces/default/pods/ghost");
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedPodAsync("ghost", "default"));
+
+        Assert.Equal(404, status);
+        var json = Json(body);
+        Assert.Equal("Status", json.GetProperty("kind").GetString());
+        Assert.Equal("v1", json.GetProperty("apiVersion").GetString());
+        Assert.Equal("Failure", json.GetProperty("status").GetString());
+        Assert.Equal("pods \"ghost\" not found", json.GetProperty("message").GetString());
+        Assert.Equal("NotFound", json.GetProperty("reason").GetString());
+        Assert.Equal(404, json.GetProperty("code").GetInt32());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, error.Response.StatusCode);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Label_selectors_filter_lists_across_namespaces()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        using var client = ClientFor(cluster);
+        cluster.CreatePod("a", "one", ["c"], new Dictionary<string, string> { ["app"] = "x", ["tier"] = "web" });
+        cluster.CreatePod("b", "two", ["c"], new Dictionary<string, string> { ["app"] = "x", ["tier"] = "db" });
+        cluster.CreatePod("b", "three", ["c"], new Dictionary<string, string> { ["app"] = "y" });
+
+        var all = await client.CoreV1.ListPodForAllNamespacesAsync();
+        var selected = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app=x,tier!=db");
+        var inB = await client.CoreV1.ListNamespacedPodAsync("b", labelSelector: "app in (x, y)");
+
+        Assert.Equal(["one", "three", "two"], all.Items.Select(p => p.Metadata.Name));
+        Assert.Equal("one", Assert.Single(selected.Items).Metadata.Name);
+        Assert.Equal(["three", "two"], inB.Items.Select(p => p.Metadata.Name));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Init_and_ephemeral_containers_have_their_own_statuses()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        using var client = ClientFor(cluster);
+        cluster.CreatePod("default", "p", ["app"], initContainers: ["migrate"]);
+
+        cluster.StartInitContainer("default", "p", "migrate");
+        var initializing = await client.CoreV1.ReadNamespacedPodAsync("p", "default");
+        cluster.CompleteInitContainer("default", "p", "migrate");
+        cluster.StartPod("default", "p");
+        cluster.AddEphemeralContainer("default", "p", "debugger");
+        var running = await client.CoreV1.ReadNamespacedPodAsync("p", "default");
+
+        Assert.Equal("Pending", initializing.Status.Phase);
+        Assert.NotNull(Assert.Single(initializing.Status.InitContainerStatuses).State.Running);
+        Assert.Equal("PodInitializing", Assert.Single(initializing.Status.ContainerStatuses).State.Waiting.Reason);
+        var init = Assert.Single(running.Status.InitContainerStatuses);
+        Assert.Equal(0, init.State.Terminated.ExitCode);
+        Assert.Equal(init.ContainerID, init.State.Terminated.ContainerID);
+        var debug = Assert.Single(running.Status.EphemeralContainerStatuses);
+        Assert.Equal("debugger", debug.Name);
+        Assert.NotNull(debug.State.Running);
+        Assert.Equal("debugger", Assert.Single(running.Spec.EphemeralContainers).Name);
+        Assert.Equal("migrate", Assert.Single(running.Spec.InitContainers).Name);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Injected_faults_answer_with_a_status_of_that_code()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        cluster.CreatePod("default", "p", ["c"]);
+        cluster.FailRequests(request => request.Path.Value!.EndsWith("/pods", StringComparison.Ordinal) ? 503 : null);
+
+        var (failed, body) = await GetAsync(cluster, "/api/v1/namespaces/default/pods");
+        var (single, _) = await GetAsync(cluster, "/api/v1/namespaces/default/pods/p");
+        cluster.FailRequests(null);
+        var (healed, _) = await GetAsync(cluster, "/api/v1/namespaces/default/pods");
+
+        Assert.Equal(503, failed);
+        Assert.Equal("ServiceUnavailable", Json(body).GetProperty("reason").GetString());
+        Assert.Equal(200, single);
+        Assert.Equal(200, healed);
+    }
+}
