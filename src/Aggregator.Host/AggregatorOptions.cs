@@ -100,6 +100,12 @@ public sealed class KubernetesOptions
     /// <summary>A kubeconfig context to use instead of the current one.</summary>
     public string? Context { get; set; }
 
+    /// <summary>
+    /// Seconds an ordinary API request (list, get) may take; KubernetesClient's HttpClientTimeout. Watches and
+    /// log streams are long-running and never cut by it.
+    /// </summary>
+    public double RequestTimeoutSeconds { get; set; } = 100;
+
     /// <summary>Seconds a single watch request lasts before it is renewed.</summary>
     public int WatchTimeoutSeconds { get; set; } = 600;
 }

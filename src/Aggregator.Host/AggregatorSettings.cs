@@ -65,9 +65,10 @@ public sealed record AggregatorSettings(
 
     private static KubernetesClientConfiguration KubernetesConfiguration(KubernetesOptions options)
     {
+        KubernetesClientConfiguration configuration;
         try
         {
-            return options.Kubeconfig is { Length: > 0 } path
+            configuration = options.Kubeconfig is { Length: > 0 } path
                 ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path, options.Context)
                 : options.Context is { Length: > 0 } context
                     ? KubernetesClientConfiguration.BuildConfigFromConfigFile(currentContext: context)
@@ -78,6 +79,9 @@ public sealed record AggregatorSettings(
             throw new ConfigurationException(
                 $"cannot load the Kubernetes configuration (KUBECONFIG, ~/.kube/config or in-cluster): {e.Message.ReplaceLineEndings(" ")}");
         }
+
+        configuration.HttpClientTimeout = TimeSpan.FromSeconds(Positive(options.RequestTimeoutSeconds, "Aggregator:Kubernetes:RequestTimeoutSeconds"));
+        return configuration;
     }
 
     private static List<string?> ResolveNamespaces(string? setting, KubernetesClientConfiguration kubernetes)

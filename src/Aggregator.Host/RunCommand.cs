@@ -8,8 +8,9 @@ public static class RunCommand
     /// <summary>Exit code for configuration the aggregator cannot run with.</summary>
     public const int ConfigurationExitCode = 2;
 
-    public static async Task<int> RunAsync(string[] configurationArguments, CancellationToken cancellation)
+    public static async Task<int> RunAsync(string[] configurationArguments, CancellationToken cancellation, TextWriter? errors = null)
     {
+        errors ??= Console.Error;
         AggregatorSettings settings;
         Microsoft.Extensions.Configuration.IConfiguration configuration;
         try
@@ -19,7 +20,7 @@ public static class RunCommand
         }
         catch (ConfigurationException e)
         {
-            await Console.Error.WriteLineAsync($"aggregator: invalid configuration: {e.Message}").ConfigureAwait(false);
+            await errors.WriteLineAsync($"aggregator: invalid configuration: {e.Message}").ConfigureAwait(false);
             return ConfigurationExitCode;
         }
 

@@ -140,6 +140,11 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
                 {
                     // Replaced or stopped on purpose.
                 }
+                catch (EndOfStreamException)
+                {
+                    // KubernetesClient's way of saying that a watch ended before its first event: a quiet namespace.
+                    self.Tell(new WatchClosed(generation, null));
+                }
                 catch (Exception e)
                 {
                     self.Tell(new WatchClosed(generation, Describe(e)));

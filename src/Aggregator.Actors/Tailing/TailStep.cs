@@ -37,7 +37,8 @@ public static class TailDecision
                 return TailStep.Follow;
             }
 
-            return status.State?.Terminated is not null ? TailStep.DrainCurrent : TailStep.Follow;
+            // Exited, or waiting to be restarted (CrashLoopBackOff): the endpoint still serves this instance's log.
+            return TailStep.DrainCurrent;
         }
 
         var previous = status.LastState?.Terminated?.ContainerID;

@@ -41,6 +41,11 @@ internal sealed partial class ClusterState
                 container.StartNewInstance(now);
             }
 
+            if (pod.NodeName.Length == 0)
+            {
+                pod.NodeName = options.NodeName;
+            }
+
             pod.Started = true;
             Publish(pod, "MODIFIED");
         }

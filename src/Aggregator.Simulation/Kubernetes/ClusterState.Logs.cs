@@ -85,6 +85,12 @@ internal sealed partial class ClusterState
                 return new LogTarget(container, null, ApiStatus.BadRequest($"container {container} is not valid for pod {name}"));
             }
 
+            if (pod.NodeName.Length == 0)
+            {
+                // The API server has no kubelet to ask yet and answers an empty 200.
+                return new LogTarget(container, null, null);
+            }
+
             var chosen = previous ? slot.LastTerminated : slot.Current ?? slot.LastTerminated;
             if (chosen is not null)
             {

@@ -84,7 +84,11 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     /// <summary>Writes a kubeconfig whose server is <see cref="BaseUri"/> (plain http, no auth, namespace "default"); returns the path.</summary>
     public string WriteKubeconfig(string path) => KubeconfigWriter.Write(path, BaseUri, "default");
 
-    /// <summary>Creates a Pending pod whose containers wait (ContainerCreating, or PodInitializing behind init containers).</summary>
+    /// <summary>
+    /// Creates a Pending pod whose containers wait (ContainerCreating, or PodInitializing behind init containers).
+    /// <paramref name="nodeName"/> defaults to <see cref="KubernetesDoubleOptions.NodeName"/>; an empty one leaves the pod
+    /// unscheduled (no container statuses, its log an empty 200) until <see cref="StartPod"/>.
+    /// </summary>
     public void CreatePod(
         string ns,
         string pod,

@@ -100,8 +100,8 @@ internal sealed class KubernetesApiRouter
     private async Task CollectionAsync(HttpContext context, Route route, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
-        if (!LabelSelector.TryParse(query["labelSelector"].ToString(), out var labels, out var labelError)
-            || !FieldSelector.TryParse(query["fieldSelector"].ToString(), out var fields, out labelError))
+        if (!LabelSelector.TryParse(query.First("labelSelector"), out var labels, out var labelError)
+            || !FieldSelector.TryParse(query.First("fieldSelector"), out var fields, out labelError))
         {
             await ApiStatus.BadRequest(labelError).WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
             return;
@@ -109,7 +109,7 @@ internal sealed class KubernetesApiRouter
 
         var filter = new PodFilter(route.Namespace, labels, fields);
         var watch = route.Kind == RouteKind.Watch
-            || QueryFlags.IsTrue(query.TryGetValue("watch", out var w) ? w.ToString() : null);
+            || QueryFlags.IsTrue(query.First("watch"));
         if (watch)
         {
             Interlocked.Increment(ref watchRequestCount);

@@ -18,7 +18,7 @@ internal sealed record LogQuery(
     public static LogQuery? Parse(IQueryCollection query, string pod, out ApiStatus? failure)
     {
         failure = null;
-        string? Text(string name) => query.TryGetValue(name, out var values) ? values.ToString() : null;
+        string? Text(string name) => query.First(name);
 
         if (!TryInteger(Text("sinceSeconds"), out var sinceSeconds, ref failure)
             || !TryInteger(Text("tailLines"), out var tailLines, ref failure)

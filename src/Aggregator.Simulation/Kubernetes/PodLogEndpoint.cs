@@ -23,19 +23,27 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
             return;
         }
 
-        using (tracker.Track(ns, pod, target!.Container!, context))
+        if (target!.Instance is null)
+        {
+            // An unscheduled pod: nothing to stream yet.
+            context.Response.ContentType = "text/plain";
+            return;
+        }
+
+        using (tracker.Track(ns, pod, target.Container!, context))
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "text/plain";
 
             // The API server flushes headers before the first byte of log, so clients see the stream open at once.
             await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
-            await StreamAsync(context.Response, target.Instance!, query!, cancellationToken).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await StreamAsync(context.Response, target.Instance, query!, cancellationToken).ConfigureAwait(false);
         }
     }
 
     public static LogRequestRecord Describe(HttpRequest request, string ns, string pod, int status, DateTimeOffset receivedAt) =>
-        new(ns, pod, request.Query.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal), status, receivedAt);
+        new(ns, pod, request.Query.ToDictionary(p => p.Key, p => request.Query.First(p.Key)!, StringComparer.Ordinal), status, receivedAt);
 
     private static async Task StreamAsync(HttpResponse response, ContainerInstance instance, LogQuery query, CancellationToken cancellationToken)
     {

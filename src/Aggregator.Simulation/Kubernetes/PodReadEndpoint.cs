@@ -1,6 +1,4 @@
 using System.Globalization;
-using k8s;
-using k8s.Models;
 using Microsoft.AspNetCore.Http;
 
 namespace Aggregator.Simulation.Kubernetes;
@@ -11,14 +9,9 @@ internal sealed class PodReadEndpoint(ClusterState cluster)
     public async Task ListAsync(HttpContext context, PodFilter filter, CancellationToken cancellationToken)
     {
         var (items, version) = cluster.List(filter);
-        var list = new V1PodList
-        {
-            ApiVersion = "v1",
-            Kind = "PodList",
-            Metadata = new V1ListMeta { ResourceVersion = version.ToString(CultureInfo.InvariantCulture) },
-            Items = items.Select(s => s.Pod).ToList(),
-        };
-        await WriteJsonAsync(context.Response, KubernetesJson.Serialize(list), cancellationToken).ConfigureAwait(false);
+        var json = string.Create(CultureInfo.InvariantCulture,
+            $"{{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{{\"resourceVersion\":\"{version}\"}},\"items\":[{string.Join(',', items.Select(s => s.ItemJson))}]}}");
+        await WriteJsonAsync(context.Response, json, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task GetAsync(HttpContext context, string ns, string name, CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ internal static class PodRenderer
             },
             Spec = new V1PodSpec
             {
-                NodeName = pod.NodeName,
+                NodeName = pod.NodeName.Length > 0 ? pod.NodeName : null,
                 RestartPolicy = "Always",
                 SchedulerName = "default-scheduler",
                 ServiceAccountName = "default",
@@ -45,22 +45,25 @@ internal static class PodRenderer
     private static V1PodStatus RenderStatus(SimulatedPod pod, DateTime created)
     {
         var containersReady = pod.Containers.All(c => c.Running is not null);
+
+        // The kubelet reports container statuses only once the pod is on its node.
+        var scheduled = pod.NodeName.Length > 0;
         return new V1PodStatus
         {
             Phase = pod.Phase,
-            HostIP = "10.0.0.1",
+            HostIP = scheduled ? "10.0.0.1" : null,
             PodIP = pod.Started ? PodIpOf(pod) : null,
-            StartTime = created,
+            StartTime = scheduled ? created : null,
             QosClass = "BestEffort",
             Conditions =
             [
-                Condition("PodScheduled", true, created),
+                Condition("PodScheduled", pod.NodeName.Length > 0, created),
                 Condition("Initialized", pod.InitializationDone, created),
                 Condition("ContainersReady", containersReady, created),
                 Condition("Ready", containersReady, created),
             ],
-            InitContainerStatuses = pod.InitContainers.Count > 0 ? pod.InitContainers.Select(RenderContainer).ToList() : null,
-            ContainerStatuses = pod.Containers.Select(RenderContainer).ToList(),
+            InitContainerStatuses = scheduled && pod.InitContainers.Count > 0 ? pod.InitContainers.Select(RenderContainer).ToList() : null,
+            ContainerStatuses = scheduled ? pod.Containers.Select(RenderContainer).ToList() : null,
             EphemeralContainerStatuses = pod.EphemeralContainers.Count > 0 ? pod.EphemeralContainers.Select(RenderContainer).ToList() : null,
         };
     }

@@ -12,6 +12,7 @@ internal sealed class PodSnapshot
         Pod = pod;
         ResourceVersion = resourceVersion;
         Json = KubernetesJson.Serialize(pod);
+        ItemJson = KubernetesJson.Serialize(new V1Pod { Metadata = pod.Metadata, Spec = pod.Spec, Status = pod.Status });
     }
 
     /// <summary>Never mutated once published, so it can be serialized concurrently.</summary>
@@ -20,6 +21,9 @@ internal sealed class PodSnapshot
     public long ResourceVersion { get; }
 
     public string Json { get; }
+
+    /// <summary>The JSON as a list item: the API server sets kind and apiVersion only on the list itself.</summary>
+    public string ItemJson { get; }
 
     /// <summary>One watch line, <c>{"type":…,"object":…}</c> and a newline, in UTF-8.</summary>
     public byte[] WatchLine(string type) => Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":{Json}}}\n");

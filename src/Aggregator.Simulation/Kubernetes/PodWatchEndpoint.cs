@@ -14,11 +14,11 @@ internal sealed class PodWatchEndpoint(ClusterState cluster, KubernetesDoubleOpt
     public async Task HandleAsync(HttpContext context, PodFilter filter, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
-        var allowBookmarks = QueryFlags.IsTrue(query.TryGetValue("allowWatchBookmarks", out var b) ? b.ToString() : null);
+        var allowBookmarks = QueryFlags.IsTrue(query.First("allowWatchBookmarks"));
         var timeout = options.MaxWatchDuration;
-        if (query.TryGetValue("timeoutSeconds", out var t) && t.ToString().Length > 0)
+        if (query.First("timeoutSeconds") is { Length: > 0 } t)
         {
-            if (!long.TryParse(t.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
+            if (!long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
             {
                 await ApiStatus.BadRequest($"strconv.ParseInt: parsing \"{t}\": invalid syntax")
                     .WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
@@ -28,7 +28,7 @@ internal sealed class PodWatchEndpoint(ClusterState cluster, KubernetesDoubleOpt
             timeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : timeout;
         }
 
-        var subscription = cluster.Subscribe(filter, query.TryGetValue("resourceVersion", out var rv) ? rv.ToString() : null, out var failure);
+        var subscription = cluster.Subscribe(filter, query.First("resourceVersion"), out var failure);
         if (failure is { Code: StatusCodes.Status400BadRequest })
         {
             await failure.WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
@@ -38,6 +38,7 @@ internal sealed class PodWatchEndpoint(ClusterState cluster, KubernetesDoubleOpt
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (subscription is null)
         {
             // Too old: the real server answers 200 and sends the 410 as an ERROR event, then ends the stream.

@@ -39,7 +39,8 @@ internal sealed class SimulatedPod
 
     public IReadOnlyDictionary<string, string> Labels { get; }
 
-    public string NodeName { get; }
+    /// <summary>Empty while the pod is not scheduled to a node.</summary>
+    public string NodeName { get; set; }
 
     public DateTime CreatedAt { get; }
 

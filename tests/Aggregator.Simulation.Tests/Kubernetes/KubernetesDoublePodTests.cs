@@ -135,4 +135,38 @@ public sealed class KubernetesDoublePodTests
         Assert.Equal(200, single);
         Assert.Equal(200, healed);
     }
+    [Fact(Timeout = 30000)]
+    public async Task List_items_carry_no_kind_but_single_pods_and_watch_objects_do()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        cluster.CreatePod("default", "p", ["c"]);
+
+        var list = Json((await GetAsync(cluster, "/api/v1/namespaces/default/pods")).Body);
+        var single = Json((await GetAsync(cluster, "/api/v1/namespaces/default/pods/p")).Body);
+
+        Assert.Equal("PodList", list.GetProperty("kind").GetString());
+        Assert.Equal(cluster.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), list.GetProperty("metadata").GetProperty("resourceVersion").GetString());
+        Assert.False(list.GetProperty("items")[0].TryGetProperty("kind", out _));
+        Assert.Equal("Pod", single.GetProperty("kind").GetString());
+        Assert.Equal("node-1", single.GetProperty("spec").GetProperty("nodeName").GetString());
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task An_unscheduled_pod_has_no_container_statuses_and_an_empty_log()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        using var client = ClientFor(cluster);
+        cluster.CreatePod("default", "p", ["c"], nodeName: "");
+
+        var pod = await client.CoreV1.ReadNamespacedPodAsync("p", "default");
+        var log = await GetAsync(cluster, "/api/v1/namespaces/default/pods/p/log?follow=true");
+        cluster.StartPod("default", "p");
+        var started = await client.CoreV1.ReadNamespacedPodAsync("p", "default");
+
+        Assert.Null(pod.Spec.NodeName);
+        Assert.Null(pod.Status.ContainerStatuses);
+        Assert.Equal((200, ""), log);
+        Assert.Equal("node-1", started.Spec.NodeName);
+        Assert.NotNull(Assert.Single(started.Status.ContainerStatuses).State.Running);
+    }
 }
