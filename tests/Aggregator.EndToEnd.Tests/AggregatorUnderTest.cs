@@ -49,7 +49,7 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
             ["Aggregator:Loki:RetryMinimumMilliseconds"] = "50",
             ["Aggregator:Loki:RetryMaximumSeconds"] = "0.5",
             ["Aggregator:PodName"] = "aggregator-0",
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("E2E_LOG_LEVEL") ?? "Warning",
         };
         foreach (var (key, value) in settings)
         {

@@ -58,4 +58,32 @@ public sealed class LokiFaultTests
         Assert.Equal("Basic dTpw", push.Authorization);
         Assert.All(test.Loki.Streams, s => Assert.Equal("team-a", s.Tenant));
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_bearer_token_file_is_read_again_when_it_changes()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        var tokenFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(tokenFile, "first-token\n");
+            test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+            test.Kubernetes.StartPod(Ns, "web-0");
+            await test.StartAggregatorAsync(("Aggregator:Loki:BearerTokenFile", tokenFile));
+            test.Write(Ns, "web-0", "app", 5, "before");
+            await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+
+            await File.WriteAllTextAsync(tokenFile, "rotated-token");
+            File.SetLastWriteTimeUtc(tokenFile, DateTime.UtcNow.AddMinutes(1));
+            test.Write(Ns, "web-0", "app", 5, "after");
+            await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+
+            Assert.Equal("Bearer first-token", test.Loki.Pushes[0].Authorization);
+            Assert.Equal("Bearer rotated-token", test.Loki.Pushes[^1].Authorization);
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+        }
+    }
 }

@@ -116,6 +116,32 @@ public sealed class NamespaceModeTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_tail_whose_log_requests_fail_backs_off_and_recovers_while_the_others_keep_shipping()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app", "broken"], WebLabels);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        var refused = 0;
+        test.Kubernetes.FailRequests(r => r.Path.Value!.EndsWith("/log", StringComparison.Ordinal) && r.Query["container"] == "broken"
+            ? Refuse(ref refused)
+            : null);
+        await test.StartAggregatorAsync();
+        test.Write(Ns, "web-0", "broken", 20, "held by the kubelet");
+        await AggregatorUnderTest.Eventually(() => Volatile.Read(ref refused) >= 4, "the failing tail has retried");
+
+        test.Write(Ns, "web-0", "app", 20);
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        test.Kubernetes.FailRequests(null);
+
+        await test.WaitForDeliveryAsync((Ns, "web-0", "broken"));
+        Assert.True(test.Report((Ns, "web-0", "app"), (Ns, "web-0", "broken")).ExactlyOnce);
+        var failures = test.Kubernetes.LogRequests.Where(r => r.Container == "broken" && r.StatusCode == 503).Select(r => r.ReceivedAt).ToList();
+        var gaps = failures.Zip(failures.Skip(1), (a, b) => b - a).ToList();
+        // Waits of at least 0.25, 0.5 and 1 s (half the doubling ceiling, plus jitter): the retries back off.
+        Assert.True(gaps[1] >= TimeSpan.FromSeconds(0.5) && gaps[2] >= TimeSpan.FromSeconds(1), $"retries should back off, gaps were {string.Join(", ", gaps)}");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task The_last_lines_of_a_deleted_pod_arrive()
     {
         await using var test = await AggregatorUnderTest.CreateAsync();

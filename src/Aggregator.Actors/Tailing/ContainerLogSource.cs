@@ -11,13 +11,17 @@ namespace Aggregator.Actors.Tailing;
 /// </summary>
 public static class ContainerLogSource
 {
-    /// <summary>The entries of one request; cancelling <paramref name="cancellation"/> ends it, and so does the log's end.</summary>
+    /// <summary>
+    /// The entries of one request. The stream always completes, never fails: a failure of the request is put in
+    /// <paramref name="outcome"/> instead. A failed stream would drop the entries still on their way downstream
+    /// (failure overtakes elements), and those were already counted as read — they would never be read again.
+    /// Cancelling <paramref name="cancellation"/> ends the stream, and so does the end of the log.
+    /// </summary>
     public static Source<LogEntry, NotUsed> Create(
         IPodApi api, PodLogRequest request, LogStream stream, ResumePoint resume, TailProgress progress, TailSettings settings,
-        CancellationToken cancellation) =>
+        LogReadOutcome outcome, CancellationToken cancellation) =>
         Source.UnfoldResourceAsync<IReadOnlyList<LogEntry>, Reading>(
-                async () => new Reading(
-                    await api.OpenLogAsync(request, cancellation).ConfigureAwait(false), stream, resume, progress, settings),
+                () => Task.FromResult(new Reading(api, request, stream, resume, progress, settings, outcome)),
                 reading => reading.NextAsync(cancellation),
                 reading =>
                 {
@@ -26,47 +30,58 @@ public static class ContainerLogSource
                 })
             .SelectMany(entries => entries);
 
-    private sealed class Reading(Stream body, LogStream stream, ResumePoint resume, TailProgress progress, TailSettings settings)
-        : IDisposable
+    private sealed class Reading(
+        IPodApi api, PodLogRequest request, LogStream stream, ResumePoint resume, TailProgress progress, TailSettings settings,
+        LogReadOutcome outcome) : IDisposable
     {
-        private readonly LogLineReader _reader = new(body, settings.PartialLineBytes);
         private readonly List<KubeletLine> _lines = [];
+        private Stream? _body;
+        private LogLineReader? _reader;
         private bool _ended;
 
         public async Task<Option<IReadOnlyList<LogEntry>>> NextAsync(CancellationToken cancellation)
         {
-            while (!_ended)
+            try
             {
-                _lines.Clear();
-                try
+                if (_reader is null)
                 {
+                    _body = await api.OpenLogAsync(request, cancellation).ConfigureAwait(false);
+                    _reader = new LogLineReader(_body, settings.PartialLineBytes);
+                }
+
+                while (!_ended)
+                {
+                    _lines.Clear();
                     _ended = !await _reader.ReadLinesAsync(_lines, cancellation).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-                {
-                    // Stopped on purpose (shutdown, handoff): a clean end, not a failure of the stream.
-                    return Option<IReadOnlyList<LogEntry>>.None;
-                }
-
-                if (_ended && _reader.UnfinishedBytes > 0)
-                {
-                    progress.CutLines++;
-                }
-
-                List<LogEntry>? entries = null;
-                foreach (var line in _lines)
-                {
-                    if (resume.Admit(line.TimestampNanos))
+                    if (_ended && _reader.UnfinishedBytes > 0)
                     {
-                        (entries ??= new List<LogEntry>(_lines.Count)).Add(new LogEntry(stream, line.TimestampNanos, line.Line));
-                        progress.Read(line.TimestampNanos, line.Line.Length);
+                        progress.CutLines++;
+                    }
+
+                    List<LogEntry>? entries = null;
+                    foreach (var line in _lines)
+                    {
+                        if (resume.Admit(line.TimestampNanos))
+                        {
+                            (entries ??= new List<LogEntry>(_lines.Count)).Add(new LogEntry(stream, line.TimestampNanos, line.Line));
+                            progress.Read(line.TimestampNanos, line.Line.Length);
+                        }
+                    }
+
+                    if (entries is not null)
+                    {
+                        return Option<IReadOnlyList<LogEntry>>.Create(entries);
                     }
                 }
-
-                if (entries is not null)
-                {
-                    return Option<IReadOnlyList<LogEntry>>.Create(entries);
-                }
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                // Stopped on purpose (shutdown, handoff): a clean end.
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Lines of this read that were admitted before the failure were returned by earlier calls.
+                outcome.Error = e;
             }
 
             return Option<IReadOnlyList<LogEntry>>.None;
@@ -74,8 +89,15 @@ public static class ContainerLogSource
 
         public void Dispose()
         {
-            _reader.Dispose();
-            body.Dispose();
+            _reader?.Dispose();
+            _body?.Dispose();
         }
     }
+}
+
+/// <summary>How one log request ended: cleanly, or with the error that ended it.</summary>
+public sealed class LogReadOutcome
+{
+    /// <summary>The failure that ended the request, or null when the log ended or reading was stopped.</summary>
+    public Exception? Error { get; internal set; }
 }

@@ -102,11 +102,12 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         _reading = new CancellationTokenSource();
         _linesAtOpen = _progress.Lines;
         _phase = _step switch { TailStep.Follow => "following", TailStep.DrainPrevious => "draining previous", _ => "draining" };
-        ContainerLogSource.Create(_api, request, _stream, _resume, _progress, _settings, _reading.Token)
+        var outcome = new LogReadOutcome();
+        ContainerLogSource.Create(_api, request, _stream, _resume, _progress, _settings, outcome, _reading.Token)
             .WatchTermination(Keep.Right)
             .To(_pipeline)
             .Run(_materializer)
-            .PipeTo(Self, success: _ => new StreamEnded(null), failure: e => new StreamEnded(e));
+            .PipeTo(Self, success: _ => new StreamEnded(outcome.Error), failure: e => new StreamEnded(e));
     }
 
     private void OnStreamEnded(StreamEnded ended)
