@@ -161,7 +161,7 @@ public sealed record AggregatorSettings(
     {
         var path = url.AbsolutePath.TrimEnd('/');
         return path.EndsWith("/loki/api/v1/push", StringComparison.Ordinal)
-            ? url
+            ? new Uri(url, path + url.Query)
             : new Uri(url, path + "/loki/api/v1/push");
     }
 
@@ -203,7 +203,7 @@ public sealed record AggregatorSettings(
     {
         foreach (var (podLabel, lokiLabel) in map)
         {
-            if (LabelSet.SanitiseName(lokiLabel) != lokiLabel)
+            if (string.IsNullOrEmpty(lokiLabel) || LabelSet.SanitiseName(lokiLabel) != lokiLabel)
             {
                 throw new ConfigurationException(
                     $"Aggregator:PodLabels maps '{podLabel}' to '{lokiLabel}', which is not a Loki label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)");

@@ -93,10 +93,11 @@ public sealed class LabelSet : IEquatable<LabelSet>
                 case '\r': builder.Append(@"\r"); break;
                 case '\t': builder.Append(@"\t"); break;
                 default:
-                    if (char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])))
+                    if (c == '\uFFFD' || (char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))))
                     {
-                        // A lone surrogate cannot be sent as UTF-8; Loki rejects invalid UTF-8.
-                        builder.Append('\uFFFD');
+                        // A lone surrogate cannot be sent as UTF-8, and Loki's parser refuses a literal U+FFFD as
+                        // invalid UTF-8; the escape reads back as U+FFFD.
+                        builder.Append(@"\ufffd");
                     }
                     else if (c < 0x20 || c == 0x7f)
                     {

@@ -73,6 +73,11 @@ public static class KubeletTimestamp
                 return 0;
             }
 
+            if (offsetHours > 23 || offsetMinutes > 59)
+            {
+                return 0;
+            }
+
             offsetSeconds = ((offsetHours * 60) + offsetMinutes) * 60L * (text[position] == '-' ? -1 : 1);
             position += 6;
         }
@@ -81,7 +86,7 @@ public static class KubeletTimestamp
             return 0;
         }
 
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
         {
             return 0;
         }

@@ -1,0 +1,316 @@
+using System.Collections;
+using Aggregator.Host;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace Aggregator.Tests.Host;
+
+public sealed class AggregatorSettingsTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("aggregator-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Kubeconfig(string? ns = "default")
+    {
+        var path = Path.Combine(_directory, $"kubeconfig-{ns ?? "none"}");
+        var namespaceLine = ns is null ? string.Empty : $"\n    namespace: {ns}";
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: test
+              cluster:
+                server: http://127.0.0.1:1
+            users: []
+            contexts:
+            - name: test
+              context:
+                cluster: test{namespaceLine}
+            current-context: test
+
+            """);
+        return path;
+    }
+
+    private AggregatorSettings From(IDictionary<string, string?>? values = null, IDictionary? environment = null, string? kubeconfigNamespace = "default")
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Aggregator:Kubernetes:Kubeconfig"] = Kubeconfig(kubeconfigNamespace) })
+            .AddInMemoryCollection(LegacyEnvironment.Read(environment ?? new Hashtable()))
+            .AddInMemoryCollection(values ?? new Dictionary<string, string?>())
+            .Build();
+        return AggregatorSettings.From(configuration);
+    }
+
+    private string Refused(IDictionary<string, string?>? values = null, IDictionary? environment = null, string? kubeconfigNamespace = "default") =>
+        Assert.Throws<ConfigurationException>(() => From(values, environment, kubeconfigNamespace)).Message;
+
+    private string RefusedEnvironment(string variable, string value) => Refused(environment: new Hashtable { [variable] = value });
+
+    [Fact]
+    public void Without_settings_the_defaults_apply_and_the_kubeconfig_context_s_namespace_is_watched()
+    {
+        var settings = From();
+
+        Assert.Equal(["default"], settings.Namespaces);
+        Assert.Null(settings.Loki);
+        Assert.Equal(1000, settings.Pipeline.BatchSize);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.Pipeline.BatchTimeout);
+        Assert.Equal(1024 * 1024, settings.Pipeline.BatchMaxBytes);
+        Assert.Equal(8, settings.Pipeline.Lanes);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), settings.Pipeline.RetryMinimum);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.Pipeline.RetryMaximum);
+        Assert.Empty(settings.Discovery.IgnorePodPrefixes);
+        Assert.Empty(settings.Discovery.IgnoreContainers);
+        Assert.Empty(settings.Discovery.PodLabelMap);
+        Assert.Null(settings.Discovery.SelfPodName);
+        Assert.Null(settings.Discovery.ClusterName);
+        Assert.Null(settings.Discovery.LabelSelector);
+        Assert.Equal(TimeSpan.FromSeconds(600), settings.Discovery.WatchTimeout);
+        Assert.Equal("http://127.0.0.1:1", settings.Kubernetes.Host.TrimEnd('/'));
+        Assert.Equal(TimeSpan.FromSeconds(100), settings.Kubernetes.HttpClientTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(25), settings.ShutdownGrace);
+    }
+
+    [Fact]
+    public void The_legacy_variables_set_their_settings()
+    {
+        var settings = From(environment: new Hashtable
+        {
+            ["NAMESPACE"] = "shop, billing ,shop",
+            ["LOKI_URL"] = "http://loki:3100",
+            ["CLUSTER_NAME"] = " eu-1 ",
+            ["BATCH_SIZE"] = "250",
+            ["BATCH_TIMEOUT"] = "0.25",
+            ["IGNORE_APPS"] = "kube-proxy, fluent",
+            ["IGNORE_CONTAINERS"] = "istio-proxy",
+            ["POD_NAME"] = "aggregator-0",
+        });
+
+        Assert.Equal(["shop", "billing"], settings.Namespaces);
+        Assert.Equal(new Uri("http://loki:3100/loki/api/v1/push"), settings.Loki?.PushUri);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.Loki?.RequestTimeout);
+        Assert.Equal("eu-1", settings.Discovery.ClusterName);
+        Assert.Equal(250, settings.Pipeline.BatchSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Pipeline.BatchTimeout);
+        Assert.Equal(["kube-proxy", "fluent"], settings.Discovery.IgnorePodPrefixes);
+        Assert.Equal(["istio-proxy"], settings.Discovery.IgnoreContainers);
+        Assert.Equal("aggregator-0", settings.Discovery.SelfPodName);
+    }
+
+    [Fact]
+    public void A_star_namespace_watches_all_namespaces()
+    {
+        Assert.Equal([null], From(environment: new Hashtable { ["NAMESPACE"] = " * " }).Namespaces);
+    }
+
+    [Fact]
+    public void Loki_options_are_carried_into_the_loki_settings()
+    {
+        var settings = From(new Dictionary<string, string?>
+        {
+            ["Aggregator:Loki:Url"] = "https://logs.example.com/gateway/",
+            ["Aggregator:Loki:TenantId"] = "team-a",
+            ["Aggregator:Loki:Username"] = "user",
+            ["Aggregator:Loki:Password"] = "secret",
+            ["Aggregator:Loki:TimeoutSeconds"] = "7.5",
+            ["Aggregator:Loki:RetryMinimumMilliseconds"] = "20",
+            ["Aggregator:Loki:RetryMaximumSeconds"] = "2",
+            ["Aggregator:PodLabels:app.kubernetes.io/version"] = "version",
+            ["Aggregator:LabelSelector"] = " tier=web ",
+        });
+
+        Assert.Equal(new Uri("https://logs.example.com/gateway/loki/api/v1/push"), settings.Loki?.PushUri);
+        Assert.Equal("team-a", settings.Loki?.TenantId);
+        Assert.Equal("user", settings.Loki?.Username);
+        Assert.Equal("secret", settings.Loki?.Password);
+        Assert.Equal(TimeSpan.FromSeconds(7.5), settings.Loki?.RequestTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), settings.Pipeline.RetryMinimum);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.Pipeline.RetryMaximum);
+        Assert.Equal(new Dictionary<string, string> { ["app.kubernetes.io/version"] = "version" }, settings.Discovery.PodLabelMap);
+        Assert.Equal("tier=web", settings.Discovery.LabelSelector);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("1.5")]
+    [InlineData("99999999999")]
+    public void A_batch_size_that_is_not_a_whole_number_names_BATCH_SIZE(string value)
+    {
+        var message = RefusedEnvironment("BATCH_SIZE", value);
+
+        Assert.Contains("BATCH_SIZE", message, StringComparison.Ordinal);
+        Assert.Contains(value, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("1000001")]
+    public void A_batch_size_out_of_range_names_BATCH_SIZE(string value)
+    {
+        var message = RefusedEnvironment("BATCH_SIZE", value);
+
+        Assert.StartsWith("BATCH_SIZE is " + value, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("0")]
+    [InlineData("3601")]
+    [InlineData("NaN")]
+    [InlineData("soon")]
+    public void An_invalid_batch_timeout_names_BATCH_TIMEOUT(string value)
+    {
+        Assert.Contains("BATCH_TIMEOUT", RefusedEnvironment("BATCH_TIMEOUT", value), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ftp://x")]
+    [InlineData("loki:3100")]
+    [InlineData("not a url")]
+    [InlineData("/loki/api/v1/push")]
+    public void A_loki_url_that_is_not_http_names_LOKI_URL(string value)
+    {
+        var message = RefusedEnvironment("LOKI_URL", value);
+
+        Assert.StartsWith("LOKI_URL is '" + value + "'", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Bad_Name")]
+    [InlineData("UPPER")]
+    [InlineData("-leading")]
+    [InlineData("trailing-")]
+    [InlineData("dots.not.allowed")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public void A_namespace_that_is_not_a_dns_label_names_NAMESPACE_and_the_name(string value)
+    {
+        var message = RefusedEnvironment("NAMESPACE", "good," + value);
+
+        Assert.StartsWith("NAMESPACE contains '" + value + "'", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("*,a")]
+    [InlineData("a, *")]
+    public void A_star_mixed_with_names_names_NAMESPACE(string value)
+    {
+        Assert.StartsWith("NAMESPACE mixes *", RefusedEnvironment("NAMESPACE", value), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_a_namespace_anywhere_the_message_names_NAMESPACE()
+    {
+        Assert.StartsWith("NAMESPACE is not set", Refused(kubeconfigNamespace: null), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bad-name")]
+    [InlineData("9lives")]
+    [InlineData("__reserved")]
+    [InlineData("dotted.name")]
+    public void A_pod_label_mapped_to_an_invalid_loki_name_names_the_mapping(string lokiLabel)
+    {
+        var message = Refused(new Dictionary<string, string?> { ["Aggregator:PodLabels:team"] = lokiLabel });
+
+        Assert.StartsWith($"Aggregator:PodLabels maps 'team' to '{lokiLabel}'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pod_label_mapped_to_an_empty_loki_name_is_refused()
+    {
+        var message = Refused(new Dictionary<string, string?> { ["Aggregator:PodLabels:team"] = string.Empty });
+
+        Assert.StartsWith("Aggregator:PodLabels maps 'team'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_username_without_a_password_is_refused()
+    {
+        var message = Refused(new Dictionary<string, string?>
+        {
+            ["Aggregator:Loki:Url"] = "http://loki:3100",
+            ["Aggregator:Loki:Username"] = "user",
+        });
+
+        Assert.Equal("Aggregator:Loki:Username is set without Aggregator:Loki:Password", message);
+    }
+
+    [Fact]
+    public void An_invalid_tenant_id_is_refused()
+    {
+        var message = Refused(new Dictionary<string, string?>
+        {
+            ["Aggregator:Loki:Url"] = "http://loki:3100",
+            ["Aggregator:Loki:TenantId"] = "team a",
+        });
+
+        Assert.StartsWith("Aggregator:Loki:TenantId 'team a'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_bearer_token_file_is_refused()
+    {
+        var missing = Path.Combine(_directory, "no-such-token");
+
+        var message = Refused(new Dictionary<string, string?>
+        {
+            ["Aggregator:Loki:Url"] = "http://loki:3100",
+            ["Aggregator:Loki:BearerTokenFile"] = missing,
+        });
+
+        Assert.Equal($"Aggregator:Loki:BearerTokenFile '{missing}' does not exist", message);
+    }
+
+    [Theory]
+    [InlineData("Aggregator:Batch:Lanes", "0")]
+    [InlineData("Aggregator:Batch:Lanes", "257")]
+    [InlineData("Aggregator:Batch:MaxBytes", "1023")]
+    [InlineData("Aggregator:Kubernetes:WatchTimeoutSeconds", "0")]
+    [InlineData("Aggregator:Kubernetes:RequestTimeoutSeconds", "-1")]
+    [InlineData("Aggregator:Loki:RetryMinimumMilliseconds", "0")]
+    [InlineData("Aggregator:Loki:RetryMaximumSeconds", "0")]
+    [InlineData("Aggregator:Loki:TimeoutSeconds", "0")]
+    [InlineData("Aggregator:Batch:Lanes", "many")]
+    public void Other_invalid_numbers_name_their_key(string key, string value)
+    {
+        var values = new Dictionary<string, string?> { [key] = value, ["Aggregator:Loki:Url"] = "http://loki:3100" };
+
+        Assert.StartsWith(key, Refused(values), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_kubeconfig_is_a_configuration_error()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Aggregator:Kubernetes:Kubeconfig"] = Path.Combine(_directory, "no-such-kubeconfig"),
+            })
+            .Build();
+
+        var message = Assert.Throws<ConfigurationException>(() => AggregatorSettings.From(configuration)).Message;
+
+        Assert.StartsWith("cannot load the Kubernetes configuration", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://loki:3100", "http://loki:3100/loki/api/v1/push")]
+    [InlineData("http://loki:3100/", "http://loki:3100/loki/api/v1/push")]
+    [InlineData("https://gw.example.com/tenant-a", "https://gw.example.com/tenant-a/loki/api/v1/push")]
+    [InlineData("https://gw.example.com/tenant-a/", "https://gw.example.com/tenant-a/loki/api/v1/push")]
+    [InlineData("http://loki:3100/loki/api/v1/push", "http://loki:3100/loki/api/v1/push")]
+    [InlineData("https://gw.example.com/x/loki/api/v1/push", "https://gw.example.com/x/loki/api/v1/push")]
+    public void PushUri_accepts_a_base_url_or_the_full_push_url(string url, string push)
+    {
+        Assert.Equal(push, AggregatorSettings.PushUri(new Uri(url)).AbsoluteUri);
+    }
+
+    [Fact]
+    public void PushUri_drops_the_trailing_slash_of_a_full_push_url()
+    {
+        Assert.Equal("http://loki:3100/loki/api/v1/push", AggregatorSettings.PushUri(new Uri("http://loki:3100/loki/api/v1/push/")).AbsoluteUri);
+    }
+}

@@ -1,0 +1,14 @@
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+
+namespace Aggregator.Tests.Loki;
+
+internal static class LokiTestData
+{
+    public static LogStream Stream(string pod, string container = "app") =>
+        new(new StreamKey("prod", pod, container),
+            LabelSet.Create([new("namespace", "prod"), new("pod", pod), new("container", container)]));
+
+    public static PushBatch Batch(params (LogStream Stream, long Nanos, string Line)[] entries) =>
+        new([.. entries.Select(e => new LogEntry(e.Stream, e.Nanos, e.Line))]);
+}

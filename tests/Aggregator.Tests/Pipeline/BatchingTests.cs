@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Streams.TestKit;
+using Xunit;
+
+namespace Aggregator.Tests.Pipeline;
+
+public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private IMaterializer Materializer => Sys.Materializer();
+
+    private static LogStream Stream(int number) =>
+        new(new StreamKey("prod", $"pod-{number}", "app"),
+            LabelSet.Create([new("namespace", "prod"), new("pod", $"pod-{number}"), new("container", "app")]));
+
+    private static LogEntry Entry(LogStream stream, int index, string? line = null) =>
+        new(stream, 1_795_614_119_000_000_000L + index, line ?? $"{stream.Key.Pod} line {index}");
+
+    private static PipelineSettings Settings(int batchSize = 1000, long maxBytes = 1024 * 1024, TimeSpan? timeout = null, int lanes = 1) =>
+        new() { BatchSize = batchSize, BatchMaxBytes = maxBytes, BatchTimeout = timeout ?? Long, Lanes = lanes };
+
+    private (TestPublisher.Probe<LogEntry> Source, TestSubscriber.Probe<PushBatch> Sink) Run(PipelineSettings settings) =>
+        this.SourceProbe<LogEntry>()
+            .Via(LogPipeline.Batching(settings, settings.Lanes))
+            .ToMaterialized(this.SinkProbe<PushBatch>(), Keep.Both)
+            .Run(Materializer);
+
+    private static List<string> Lines(PushBatch batch) => [.. batch.Entries.Select(e => e.Line)];
+
+    [Fact(Timeout = 30000)]
+    public async Task A_batch_closes_when_it_holds_batch_size_lines()
+    {
+        var (source, sink) = Run(Settings(batchSize: 3));
+        var stream = Stream(1);
+        sink.Request(10);
+
+        for (var i = 0; i < 7; i++)
+        {
+            source.SendNext(Entry(stream, i));
+        }
+
+        Assert.Equal(["pod-1 line 0", "pod-1 line 1", "pod-1 line 2"], Lines(await sink.ExpectNextAsync(Wait)));
+        Assert.Equal(["pod-1 line 3", "pod-1 line 4", "pod-1 line 5"], Lines(await sink.ExpectNextAsync(Wait)));
+        source.SendComplete();
+        Assert.Equal(["pod-1 line 6"], Lines(await sink.ExpectNextAsync(Wait)));
+        await sink.ExpectCompleteAsync();
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_batch_closes_when_the_next_line_would_pass_batch_max_bytes()
+    {
+        // Each entry weighs 4 * 2 + 16 = 24; three fit in 72.
+        var (source, sink) = Run(Settings(maxBytes: 72));
+        var stream = Stream(1);
+        sink.Request(10);
+
+        for (var i = 0; i < 7; i++)
+        {
+            source.SendNext(Entry(stream, i, $"ab{i:D2}"));
+        }
+
+        var first = await sink.ExpectNextAsync(Wait);
+        Assert.Equal(["ab00", "ab01", "ab02"], Lines(first));
+        Assert.Equal(72, first.Weight);
+        Assert.Equal(["ab03", "ab04", "ab05"], Lines(await sink.ExpectNextAsync(Wait)));
+        source.SendComplete();
+        Assert.Equal(["ab06"], Lines(await sink.ExpectNextAsync(Wait)));
+        await sink.ExpectCompleteAsync();
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_line_heavier_than_batch_max_bytes_travels_alone_and_is_not_lost()
+    {
+        var (source, sink) = Run(Settings(maxBytes: 100));
+        var stream = Stream(1);
+        sink.Request(10);
+        var huge = new string('h', 200);
+
+        source.SendNext(Entry(stream, 0, "a"));
+        source.SendNext(Entry(stream, 1, huge));
+        source.SendNext(Entry(stream, 2, "b"));
+        source.SendComplete();
+
+        var lines = new List<string>();
+        await foreach (var batch in Drain(sink))
+        {
+            lines.AddRange(Lines(batch));
+        }
+
+        Assert.Equal(["a", huge, "b"], lines);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_partial_batch_closes_after_batch_timeout()
+    {
+        var timeout = TimeSpan.FromMilliseconds(300);
+        var (source, sink) = Run(Settings(timeout: timeout));
+        var stream = Stream(1);
+        sink.Request(10);
+        var clock = Stopwatch.StartNew();
+
+        source.SendNext(Entry(stream, 0));
+        source.SendNext(Entry(stream, 1));
+        var batch = await sink.ExpectNextAsync(Wait);
+
+        Assert.Equal(["pod-1 line 0", "pod-1 line 1"], Lines(batch));
+        Assert.True(clock.Elapsed >= timeout - TimeSpan.FromMilliseconds(50), $"the batch closed after {clock.Elapsed}, before its timeout");
+
+        source.SendNext(Entry(stream, 2));
+        Assert.Equal(["pod-1 line 2"], Lines(await sink.ExpectNextAsync(Wait)));
+        source.SendComplete();
+        await sink.ExpectCompleteAsync();
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Batches_that_are_ready_while_downstream_is_busy_travel_together()
+    {
+        var (source, sink) = Run(Settings(batchSize: 2));
+        var stream = Stream(1);
+
+        // No demand downstream: the two full batches wait, and are combined into one.
+        for (var i = 0; i < 4; i++)
+        {
+            source.SendNext(Entry(stream, i));
+        }
+
+        source.SendComplete();
+        sink.Request(10);
+
+        var combined = await sink.ExpectNextAsync(Wait);
+        Assert.Equal(["pod-1 line 0", "pod-1 line 1", "pod-1 line 2", "pod-1 line 3"], Lines(combined));
+        Assert.Equal(combined.Entries.Sum(e => e.Weight), combined.Weight);
+        await sink.ExpectCompleteAsync();
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Every_entry_of_many_streams_over_several_lanes_comes_out_exactly_once_and_in_stream_order()
+    {
+        var settings = Settings(batchSize: 7, maxBytes: 4096, timeout: TimeSpan.FromMilliseconds(20), lanes: 4);
+        var streams = Enumerable.Range(0, 25).Select(Stream).ToArray();
+        var entries = Enumerable.Range(0, 2500).Select(i => Entry(streams[(i * 7) % streams.Length], i)).ToList();
+
+        var batches = await Source.From(entries)
+            .Via(LogPipeline.Batching(settings, settings.Lanes))
+            .RunWith(Sink.Seq<PushBatch>(), Materializer)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        AssertExactlyOnceInOrder(entries, batches);
+        Assert.All(batches, batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Nothing_is_lost_when_downstream_takes_one_batch_at_a_time()
+    {
+        var settings = Settings(batchSize: 5, maxBytes: 2048, timeout: TimeSpan.FromMilliseconds(20), lanes: 3);
+        var streams = Enumerable.Range(0, 10).Select(Stream).ToArray();
+        var entries = Enumerable.Range(0, 600).Select(i => Entry(streams[(i * 3) % streams.Length], i)).ToList();
+        var sink = Source.From(entries)
+            .Via(LogPipeline.Batching(settings, settings.Lanes))
+            .RunWith(this.SinkProbe<PushBatch>(), Materializer);
+
+        var batches = new List<PushBatch>();
+        await foreach (var batch in Drain(sink))
+        {
+            batches.Add(batch);
+        }
+
+        AssertExactlyOnceInOrder(entries, batches);
+        Assert.All(batches, batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
+    }
+
+    private static async IAsyncEnumerable<PushBatch> Drain(TestSubscriber.Probe<PushBatch> sink)
+    {
+        while (true)
+        {
+            sink.Request(1);
+            var next = await sink.ExpectEventAsync(Wait);
+            switch (next)
+            {
+                case TestSubscriber.OnNext<PushBatch> batch:
+                    yield return batch.Element;
+                    break;
+                case TestSubscriber.OnComplete:
+                    yield break;
+                default:
+                    throw new InvalidOperationException($"unexpected {next}");
+            }
+        }
+    }
+
+    private static void AssertExactlyOnceInOrder(List<LogEntry> sent, IEnumerable<PushBatch> batches)
+    {
+        var received = batches.SelectMany(b => b.Entries).ToList();
+        Assert.Equal(sent.Count, received.Count);
+        Assert.Equal(sent.Select(e => e.Line).Order(StringComparer.Ordinal), received.Select(e => e.Line).Order(StringComparer.Ordinal));
+        foreach (var group in sent.GroupBy(e => e.Stream))
+        {
+            Assert.Equal(group.Select(e => e.Line), received.Where(e => e.Stream == group.Key).Select(e => e.Line));
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.Text;
+using Aggregator.Actors.Tailing;
+using Xunit;
+
+namespace Aggregator.Tests.Tailing;
+
+public sealed class LogLineReaderTests
+{
+    private const string Ts1 = "2026-11-25T13:41:59.034086826Z";
+    private const string Ts2 = "2026-11-25T13:41:59.034090001Z";
+    private const string Ts3 = "2026-11-25T13:41:59.034095002Z";
+    private const long Nanos1 = 1_795_614_119_034_086_826L;
+    private const long Nanos2 = 1_795_614_119_034_090_001L;
+
+    private static async Task<(List<KubeletLine> Lines, int Unfinished)> ReadAll(
+        byte[] body, int maxChunk = 7, int initialBufferBytes = 64 * 1024)
+    {
+        using var reader = new LogLineReader(new TrickleStream(body, maxChunk), initialBufferBytes: initialBufferBytes);
+        var lines = new List<KubeletLine>();
+        var calls = 0;
+        while (await reader.ReadLinesAsync(lines, CancellationToken.None))
+        {
+            Assert.True(++calls < 1_000_000, "the reader never reached the end of the body");
+        }
+
+        return (lines, reader.UnfinishedBytes);
+    }
+
+    private static Task<(List<KubeletLine> Lines, int Unfinished)> ReadAll(string body, int maxChunk = 7) =>
+        ReadAll(Encoding.UTF8.GetBytes(body), maxChunk);
+
+    [Fact(Timeout = 30000)]
+    public async Task Lines_split_across_reads_of_one_to_seven_bytes_come_out_whole()
+    {
+        var body = new StringBuilder();
+        for (var i = 0; i < 50; i++)
+        {
+            body.Append(KubeletTimestamp.Format(Nanos1 + i)).Append(" line number ").Append(i).Append('\n');
+        }
+
+        var (lines, unfinished) = await ReadAll(body.ToString());
+
+        Assert.Equal(50, lines.Count);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(new KubeletLine(Nanos1 + i, $"line number {i}", HadTimestamp: true), lines[i]);
+        }
+
+        Assert.Equal(0, unfinished);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_line_ending_in_crlf_loses_the_carriage_return()
+    {
+        var (lines, _) = await ReadAll($"{Ts1} windows line\r\n{Ts2} unix line\n");
+
+        Assert.Equal([new KubeletLine(Nanos1, "windows line", true), new KubeletLine(Nanos2, "unix line", true)], lines);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_final_fragment_without_newline_is_not_returned_and_is_counted_as_unfinished()
+    {
+        var (lines, unfinished) = await ReadAll($"{Ts1} whole\n{Ts2} cut in the mid");
+
+        Assert.Equal([new KubeletLine(Nanos1, "whole", true)], lines);
+        Assert.Equal(Encoding.UTF8.GetByteCount($"{Ts2} cut in the mid"), unfinished);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task An_empty_body_gives_no_lines()
+    {
+        var (lines, unfinished) = await ReadAll(string.Empty);
+
+        Assert.Empty(lines);
+        Assert.Equal(0, unfinished);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Invalid_utf8_is_replaced_but_the_line_is_kept()
+    {
+        var bytes = Encoding.UTF8.GetBytes($"{Ts1} bad ").Concat(new byte[] { 0xFF, 0xC3 }).Concat(Encoding.UTF8.GetBytes(" end\n")).ToArray();
+
+        var (lines, _) = await ReadAll(bytes);
+
+        var line = Assert.Single(lines);
+        Assert.Equal(Nanos1, line.TimestampNanos);
+        Assert.True(line.HadTimestamp);
+        Assert.Equal("bad \uFFFD\uFFFD end", line.Line);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Multibyte_characters_split_across_reads_are_decoded_whole()
+    {
+        var (lines, _) = await ReadAll($"{Ts1} héllo wörld 😀 ✓\n", maxChunk: 3);
+
+        Assert.Equal("héllo wörld 😀 ✓", Assert.Single(lines).Line);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_timestamp_followed_by_nothing_is_an_empty_line_with_its_timestamp()
+    {
+        var (lines, _) = await ReadAll($"{Ts1}\n{Ts2} \n");
+
+        Assert.Equal([new KubeletLine(Nanos1, string.Empty, true), new KubeletLine(Nanos2, string.Empty, true)], lines);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Content_keeps_its_own_leading_spaces_after_the_single_separator()
+    {
+        var (lines, _) = await ReadAll($"{Ts1}   indented\n");
+
+        Assert.Equal("  indented", Assert.Single(lines).Line);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_line_without_a_timestamp_borrows_the_previous_timestamp()
+    {
+        var (lines, _) = await ReadAll($"{Ts1} first\nno prefix here\n\n{Ts2} second\n");
+
+        Assert.Equal(
+            [
+                new KubeletLine(Nanos1, "first", true),
+                new KubeletLine(Nanos1, "no prefix here", false),
+                new KubeletLine(Nanos1, string.Empty, false),
+                new KubeletLine(Nanos2, "second", true),
+            ],
+            lines);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_timestamp_glued_to_text_is_not_a_prefix()
+    {
+        var (lines, _) = await ReadAll($"{Ts1} first\n{Ts2}x glued\n");
+
+        Assert.Equal(new KubeletLine(Nanos1, $"{Ts2}x glued", false), lines[1]);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_40_KiB_line_with_timestamps_embedded_at_16_KiB_boundaries_is_rejoined_with_its_first_timestamp()
+    {
+        var original = new StringBuilder();
+        for (var i = 0; original.Length < 40 * 1024; i++)
+        {
+            original.Append((char)('a' + (i % 26)));
+        }
+
+        var text = original.ToString();
+        var body = $"{Ts1} {text[..16384]}{Ts2} {text[16384..32768]}{Ts3} {text[32768..]}\n{Ts2} next\n";
+
+        var (lines, _) = await ReadAll(body, maxChunk: 7);
+
+        Assert.Equal(2, lines.Count);
+        Assert.Equal(Nanos1, lines[0].TimestampNanos);
+        Assert.True(lines[0].HadTimestamp);
+        Assert.Equal(text.Length, lines[0].Line.Length);
+        Assert.Equal(text, lines[0].Line);
+        Assert.Equal(new KubeletLine(Nanos2, "next", true), lines[1]);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_rejoined_line_keeps_a_multibyte_character_cut_by_a_partial_record_boundary()
+    {
+        // 16383 ASCII bytes then "é" (two bytes): the runtime's 16 KiB cut falls between its two bytes.
+        var bytes = new List<byte>();
+        bytes.AddRange(Encoding.UTF8.GetBytes(Ts1 + " "));
+        var content = Encoding.UTF8.GetBytes(new string('x', 16383) + "é" + "tail");
+        bytes.AddRange(content[..16384]);
+        bytes.AddRange(Encoding.UTF8.GetBytes(Ts2 + " "));
+        bytes.AddRange(content[16384..]);
+        bytes.Add((byte)'\n');
+
+        var (lines, _) = await ReadAll([.. bytes], maxChunk: 7);
+
+        Assert.Equal(new string('x', 16383) + "étail", Assert.Single(lines).Line);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_line_of_exactly_16_KiB_is_left_as_it_is()
+    {
+        var text = new string('q', 16384);
+
+        var (lines, _) = await ReadAll($"{Ts1} {text}\n");
+
+        Assert.Equal(text, Assert.Single(lines).Line);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_line_longer_than_the_initial_buffer_grows_the_buffer()
+    {
+        var text = string.Concat(Enumerable.Range(0, 500).Select(i => i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)));
+        var body = Encoding.UTF8.GetBytes($"{Ts1} short\n{Ts2} {text}\n{Ts3} after\n");
+
+        var (lines, unfinished) = await ReadAll(body, maxChunk: 7, initialBufferBytes: 16);
+
+        Assert.Equal(["short", text, "after"], lines.Select(l => l.Line));
+        Assert.Equal(0, unfinished);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Every_call_returns_true_with_at_least_one_line_until_the_body_ends()
+    {
+        var body = Encoding.UTF8.GetBytes($"{Ts1} a\n{Ts2} b\n{Ts3} c\n");
+        using var reader = new LogLineReader(new TrickleStream(body, 1));
+        var lines = new List<KubeletLine>();
+
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        Assert.Equal(["a"], lines.Select(l => l.Line));
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        Assert.False(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        Assert.Equal(["a", "b", "c"], lines.Select(l => l.Line));
+    }
+}

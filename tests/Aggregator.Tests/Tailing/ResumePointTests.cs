@@ -1,0 +1,212 @@
+using Aggregator.Actors.Tailing;
+using Xunit;
+
+namespace Aggregator.Tests.Tailing;
+
+public sealed class ResumePointTests
+{
+    private const long Base = 1_795_614_100L;
+
+    private static long At(long secondOffset, long nanos) => ((Base + secondOffset) * 1_000_000_000L) + nanos;
+
+    private static ResumePoint ReadLines(params long[] timestamps)
+    {
+        var resume = new ResumePoint();
+        foreach (var timestamp in timestamps)
+        {
+            Assert.True(resume.Admit(timestamp));
+        }
+
+        return resume;
+    }
+
+    [Fact]
+    public void A_fresh_resume_point_reads_from_the_start_of_the_log()
+    {
+        var resume = new ResumePoint();
+
+        Assert.Null(resume.SinceSecond);
+        Assert.Null(resume.NewestTimestamp);
+        Assert.Equal(0, resume.LinesRead);
+        Assert.Equal(0, resume.LinesSkipped);
+    }
+
+    [Fact]
+    public void SinceSecond_is_one_second_before_the_second_of_the_newest_line()
+    {
+        var resume = ReadLines(At(0, 100_000_000), At(0, 500_000_000), At(1, 200_000_000));
+
+        Assert.Equal(At(1, 200_000_000), resume.NewestTimestamp);
+        Assert.Equal(Base, resume.SinceSecond);
+    }
+
+    [Fact]
+    public void SinceSecond_follows_the_newest_line_not_the_last_one_read()
+    {
+        var resume = ReadLines(At(5, 1), At(3, 999_999_999));
+
+        Assert.Equal(At(5, 1), resume.NewestTimestamp);
+        Assert.Equal(Base + 4, resume.SinceSecond);
+    }
+
+    [Fact]
+    public void A_resumed_request_skips_lines_already_read_in_the_inclusive_second_and_admits_new_ones()
+    {
+        long a = At(0, 100_000_000), b = At(0, 500_000_000), c = At(1, 200_000_000), d = At(1, 700_000_000);
+        var resume = ReadLines(a, b, c);
+
+        resume.BeginResume();
+
+        Assert.False(resume.Admit(a));
+        Assert.False(resume.Admit(b));
+        Assert.False(resume.Admit(c));
+        Assert.True(resume.Admit(d));
+        Assert.Equal(4, resume.LinesRead);
+        Assert.Equal(3, resume.LinesSkipped);
+        Assert.Equal(d, resume.NewestTimestamp);
+    }
+
+    [Fact]
+    public void Each_line_already_read_is_skipped_exactly_once()
+    {
+        var a = At(0, 100);
+        var resume = ReadLines(a);
+
+        resume.BeginResume();
+
+        Assert.False(resume.Admit(a));
+        Assert.True(resume.Admit(a));
+        Assert.Equal(2, resume.LinesRead);
+        Assert.Equal(1, resume.LinesSkipped);
+    }
+
+    [Fact]
+    public void Lines_sharing_one_timestamp_are_each_skipped_once_and_a_further_one_is_new()
+    {
+        var same = At(1, 42);
+        var resume = ReadLines(same, same);
+
+        resume.BeginResume();
+
+        Assert.False(resume.Admit(same));
+        Assert.False(resume.Admit(same));
+        Assert.True(resume.Admit(same));
+        Assert.Equal(2, resume.LinesSkipped);
+        Assert.Equal(3, resume.LinesRead);
+    }
+
+    [Fact]
+    public void Stdout_and_stderr_lines_out_of_timestamp_order_are_never_dropped_and_are_all_recognised_on_resume()
+    {
+        // File order: stdout at .5, stderr written earlier at .3 and at the previous second, then stdout again.
+        long[] fileOrder = [At(1, 500_000_000), At(1, 300_000_000), At(0, 900_000_000), At(1, 600_000_000)];
+        var resume = ReadLines(fileOrder);
+        Assert.Equal(4, resume.LinesRead);
+        Assert.Equal(Base, resume.SinceSecond);
+
+        resume.BeginResume();
+
+        foreach (var timestamp in fileOrder)
+        {
+            Assert.False(resume.Admit(timestamp));
+        }
+
+        Assert.True(resume.Admit(At(1, 400_000_000)));
+        Assert.Equal(4, resume.LinesSkipped);
+        Assert.Equal(5, resume.LinesRead);
+    }
+
+    [Fact]
+    public void The_first_nanosecond_of_the_since_second_is_recognised()
+    {
+        var resume = ReadLines(At(0, 0), At(1, 1));
+        Assert.Equal(Base, resume.SinceSecond);
+
+        resume.BeginResume();
+
+        Assert.False(resume.Admit(At(0, 0)));
+        Assert.False(resume.Admit(At(1, 1)));
+    }
+
+    [Fact]
+    public void Repeated_resumes_skip_what_every_earlier_request_read()
+    {
+        long a = At(0, 1), b = At(0, 2), c = At(1, 3), d = At(1, 4);
+        var resume = ReadLines(a, b);
+
+        resume.BeginResume();
+        Assert.False(resume.Admit(a));
+        Assert.True(resume.Admit(c)); // the stream was cut again before it re-sent b
+
+        resume.BeginResume();
+        Assert.False(resume.Admit(a));
+        Assert.False(resume.Admit(b));
+        Assert.False(resume.Admit(c));
+        Assert.True(resume.Admit(d));
+
+        Assert.Equal(4, resume.LinesRead);
+        Assert.Equal(4, resume.LinesSkipped);
+    }
+
+    [Fact]
+    public void Beginning_a_resume_twice_without_reading_skips_each_line_once()
+    {
+        var a = At(0, 7);
+        var resume = ReadLines(a);
+
+        resume.BeginResume();
+        resume.BeginResume();
+
+        Assert.False(resume.Admit(a));
+        Assert.True(resume.Admit(a));
+    }
+
+    [Fact]
+    public void Without_a_resume_every_line_is_admitted_even_a_repeated_timestamp()
+    {
+        var a = At(0, 7);
+
+        var resume = ReadLines(a, a, a);
+
+        Assert.Equal(3, resume.LinesRead);
+        Assert.Equal(0, resume.LinesSkipped);
+    }
+
+    [Fact]
+    public void After_a_position_learnt_from_loki_resumes_one_second_before_and_sends_the_window_again()
+    {
+        var stored = At(10, 123_456_789);
+        var resume = ResumePoint.After(stored);
+
+        Assert.Equal(stored, resume.NewestTimestamp);
+        Assert.Equal(Base + 9, resume.SinceSecond);
+
+        resume.BeginResume();
+
+        Assert.True(resume.Admit(At(9, 5)));
+        Assert.True(resume.Admit(stored));
+        Assert.Equal(stored, resume.NewestTimestamp);
+        Assert.Equal(2, resume.LinesRead);
+        Assert.Equal(0, resume.LinesSkipped);
+    }
+
+    [Fact]
+    public void After_a_position_then_reading_further_moves_the_resume_second()
+    {
+        var resume = ResumePoint.After(At(10, 0));
+
+        Assert.True(resume.Admit(At(12, 1)));
+
+        Assert.Equal(Base + 11, resume.SinceSecond);
+        resume.BeginResume();
+        Assert.False(resume.Admit(At(12, 1)));
+    }
+
+    [Fact]
+    public void SinceSecond_of_a_timestamp_before_1970_floors()
+    {
+        var resume = ResumePoint.After(-1);
+
+        Assert.Equal(-2, resume.SinceSecond);
+    }
+}
