@@ -4,6 +4,7 @@ using Aggregator.Actors.Pipeline;
 using Aggregator.Actors.Tailing;
 using Akka;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Streams;
 using k8s;
@@ -19,7 +20,7 @@ public static class AggregatorAkkaExtensions
     /// </summary>
     public static AkkaConfigurationBuilder WithLogAggregator(
         this AkkaConfigurationBuilder builder, AggregatorSettings settings, IKubernetes kubernetes, ILogShipper shipper,
-        AggregatorRuntime runtime) =>
+        IStreamPositions? positions, AggregatorRuntime runtime) =>
         builder
             .AddHocon(
                 $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {(int)settings.ShutdownGrace.TotalSeconds + 1}s",
@@ -29,9 +30,11 @@ public static class AggregatorAkkaExtensions
             var materializer = system.Materializer(namePrefix: "pipeline");
             var pusher = system.ActorOf(
                 LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum), "loki-pusher");
-            var pipeline = LogPipeline.Start(settings.Pipeline, pusher, materializer);
-            var tails = system.ActorOf(
-                ContainerTails.Props(new KubernetesPodApi((Kubernetes)kubernetes), pipeline.EntrySink, materializer, settings.Tail), "tails");
+            var pipeline = LogPipeline.Start(settings.Pipeline, pusher, materializer, runtime.Budget);
+            var dependencies = new TailDependencies(
+                new KubernetesPodApi((Kubernetes)kubernetes), pipeline.EntrySink, materializer, settings.Tail, runtime.Budget, runtime.Counters,
+                settings.ResumeFromLoki ? positions : null);
+            var tails = system.ActorOf(ContainerTails.Props(dependencies), "tails");
             var watchers = settings.Namespaces
                 .Select(ns => system.ActorOf(PodWatcher.Props(ns, kubernetes, tails, settings.Discovery), $"pod-watcher-{ns ?? "all"}"))
                 .ToList();
@@ -47,7 +50,18 @@ public static class AggregatorAkkaExtensions
             shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "flush-pipeline", async () =>
             {
                 pipeline.Complete();
-                await Task.WhenAny(pipeline.Completion, Task.Delay(settings.ShutdownGrace)).ConfigureAwait(false);
+                var flushed = await Task.WhenAny(pipeline.Completion, Task.Delay(settings.ShutdownGrace)).ConfigureAwait(false) == pipeline.Completion;
+                var log = system.Log;
+                if (!flushed || runtime.Counters.EntriesInFlight > 0)
+                {
+                    log.Warning("Shutting down with {0} entries read but not delivered to Loki within the {1:0.#} s grace period; the next start reads them again",
+                        runtime.Counters.EntriesInFlight, settings.ShutdownGrace.TotalSeconds);
+                }
+                else
+                {
+                    log.Info("Everything read was delivered before shutdown ({0} entries)", runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected);
+                }
+
                 return Done.Instance;
             });
 

@@ -49,9 +49,10 @@ public static class AggregatorHost
                 console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         }
 
-        var runtime = new AggregatorRuntime();
+        var runtime = new AggregatorRuntime(settings.BufferBudget);
         var kubernetes = new Kubernetes(settings.Kubernetes);
-        ILogShipper shipper = settings.Loki is { } loki ? new LokiClient(loki) : new StdoutShipper(standardOutput ?? Console.Out);
+        var loki = settings.Loki is { } lokiSettings ? new LokiClient(lokiSettings) : null;
+        ILogShipper shipper = loki is not null ? loki : new StdoutShipper(standardOutput ?? Console.Out);
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton<IKubernetes>(kubernetes);
         builder.Services.AddSingleton(shipper);
@@ -62,7 +63,7 @@ public static class AggregatorHost
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            akka.WithLogAggregator(settings, kubernetes, shipper, runtime);
+            akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
         return builder.Build();
     }

@@ -31,8 +31,17 @@ public sealed class AggregatorOptions
     /// <summary>Pod labels copied onto stream labels: pod label key to Loki label name.</summary>
     public Dictionary<string, string> PodLabels { get; set; } = [];
 
+    /// <summary>Most label names per stream; mapped pod labels beyond it are left out (Loki 3 refuses more than 15).</summary>
+    public int MaxLabelNames { get; set; } = 15;
+
+    /// <summary>Seconds that shutdown waits for what was read to reach Loki (inside Kubernetes' 30 s grace period).</summary>
+    public double ShutdownGraceSeconds { get; set; } = 25;
+
     /// <summary>Where the logs go.</summary>
     public LokiOptions Loki { get; set; } = new();
+
+    /// <summary>How container logs are read.</summary>
+    public TailOptions Tail { get; set; } = new();
 
     /// <summary>How lines are batched.</summary>
     public BatchOptions Batch { get; set; } = new();
@@ -73,6 +82,28 @@ public sealed class LokiOptions
 
     /// <summary>Largest wait between push retries, in seconds.</summary>
     public double RetryMaximumSeconds { get; set; } = 30;
+
+    /// <summary>At start, ask Loki where each stream's stored lines end and resume there (no disk needed).</summary>
+    public bool ResumeFromLoki { get; set; } = true;
+}
+
+/// <summary>Reading settings.</summary>
+public sealed class TailOptions
+{
+    /// <summary>Lines longer than this many UTF-8 bytes are truncated (or dropped): Loki 3's max_line_size.</summary>
+    public int MaxLineBytes { get; set; } = 256 * 1024;
+
+    /// <summary>What to do with longer lines: Truncate (with a visible marker) or Drop.</summary>
+    public string OverlongLines { get; set; } = "Truncate";
+
+    /// <summary>Most log data held between reading and Loki's answer, in MiB; when it is full, reading waits.</summary>
+    public int MaxBufferedMiB { get; set; } = 64;
+
+    /// <summary>A follow stream quiet for three times its usual gap, and at least this many seconds, is reopened.</summary>
+    public double StallMinimumQuietSeconds { get; set; } = 60;
+
+    /// <summary>Seconds between checks for stalled streams.</summary>
+    public double StallCheckIntervalSeconds { get; set; } = 5;
 }
 
 /// <summary>Batching settings.</summary>

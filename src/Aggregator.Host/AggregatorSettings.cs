@@ -20,6 +20,12 @@ public sealed record AggregatorSettings(
     /// <summary>How long shutdown waits for what was read to reach Loki.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(25);
 
+    /// <summary>The memory budget of log data in flight, in <see cref="Actors.Pipeline.LogEntry.Weight"/> units (about bytes).</summary>
+    public long BufferBudget { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Whether new tails ask Loki where their stream's stored lines end.</summary>
+    public bool ResumeFromLoki { get; init; } = true;
+
     /// <summary>Binds and checks the configuration; throws <see cref="ConfigurationException"/> with a one-line message.</summary>
     public static AggregatorSettings From(IConfiguration configuration)
     {
@@ -29,7 +35,7 @@ public sealed record AggregatorSettings(
             ResolveNamespaces(options.Namespaces, kubernetes),
             ResolveLoki(options.Loki),
             ResolvePipeline(options.Batch, options.Loki),
-            new TailSettings(),
+            ResolveTail(options.Tail),
             new DiscoverySettings
             {
                 IgnorePodPrefixes = List(options.IgnoreApps),
@@ -39,9 +45,31 @@ public sealed record AggregatorSettings(
                 PodLabelMap = PodLabels(options.PodLabels),
                 LabelSelector = string.IsNullOrWhiteSpace(options.LabelSelector) ? null : options.LabelSelector.Trim(),
                 WatchTimeout = TimeSpan.FromSeconds(Positive(options.Kubernetes.WatchTimeoutSeconds, "Aggregator:Kubernetes:WatchTimeoutSeconds")),
+                MaxLabelNames = options.MaxLabelNames is >= 4 and <= 1000
+                    ? options.MaxLabelNames
+                    : throw new ConfigurationException($"Aggregator:MaxLabelNames is {options.MaxLabelNames}: expected 4 to 1000 (namespace, pod, container and app come first)"),
             },
-            kubernetes);
+            kubernetes)
+        {
+            ShutdownGrace = TimeSpan.FromSeconds(Positive(options.ShutdownGraceSeconds, "Aggregator:ShutdownGraceSeconds")),
+            BufferBudget = options.Tail.MaxBufferedMiB is >= 1 and <= 65536
+                ? options.Tail.MaxBufferedMiB * 1024L * 1024
+                : throw new ConfigurationException($"Aggregator:Tail:MaxBufferedMiB is {options.Tail.MaxBufferedMiB}: expected 1 to 65536"),
+            ResumeFromLoki = options.Loki.ResumeFromLoki,
+        };
     }
+
+    private static TailSettings ResolveTail(TailOptions options) => new()
+    {
+        MaxLineBytes = options.MaxLineBytes is >= 1024
+            ? options.MaxLineBytes
+            : throw new ConfigurationException($"Aggregator:Tail:MaxLineBytes is {options.MaxLineBytes}: expected at least 1024"),
+        OverlongLines = Enum.TryParse<OverlongLines>(options.OverlongLines, ignoreCase: true, out var overlong) && Enum.IsDefined(overlong)
+            ? overlong
+            : throw new ConfigurationException($"Aggregator:Tail:OverlongLines is '{options.OverlongLines}': expected Truncate or Drop"),
+        StallMinimumQuiet = TimeSpan.FromSeconds(Positive(options.StallMinimumQuietSeconds, "Aggregator:Tail:StallMinimumQuietSeconds")),
+        StallCheckInterval = TimeSpan.FromSeconds(Positive(options.StallCheckIntervalSeconds, "Aggregator:Tail:StallCheckIntervalSeconds")),
+    };
 
     /// <summary>Binds the section, turning the binder's conversion errors into one line that names the setting.</summary>
     public static AggregatorOptions Bind(IConfiguration configuration)

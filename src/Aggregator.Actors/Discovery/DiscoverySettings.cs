@@ -18,6 +18,9 @@ public sealed record DiscoverySettings
     /// <summary>Pod labels copied to stream labels: pod label key to Loki label name.</summary>
     public IReadOnlyDictionary<string, string> PodLabelMap { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Most label names per stream (Loki 3's max_label_names_per_series is 15); mapped pod labels beyond it are left out.</summary>
+    public int MaxLabelNames { get; init; } = 15;
+
     /// <summary>Only pods matching this Kubernetes label selector are watched, when set.</summary>
     public string? LabelSelector { get; init; }
 

@@ -7,7 +7,14 @@ namespace Aggregator.Actors.Discovery;
 public static class StreamLabels
 {
     /// <summary>namespace, pod, container, app, cluster, then the configured pod labels; fixed labels win a name clash.</summary>
-    public static LabelSet For(V1Pod pod, string container, DiscoverySettings settings)
+    public static LabelSet For(V1Pod pod, string container, DiscoverySettings settings) => For(pod, container, settings, out _);
+
+    /// <summary>
+    /// As <see cref="For(V1Pod, string, DiscoverySettings)"/>, capped at <see cref="DiscoverySettings.MaxLabelNames"/>:
+    /// the fixed labels always stay, mapped pod labels are taken in name order until the cap, and the rest are
+    /// named in <paramref name="dropped"/> — Loki would refuse the whole stream otherwise.
+    /// </summary>
+    public static LabelSet For(V1Pod pod, string container, DiscoverySettings settings, out IReadOnlyList<string> dropped)
     {
         var podLabels = pod.Metadata.Labels;
         var labels = new List<KeyValuePair<string, string?>>(8)
@@ -18,11 +25,27 @@ public static class StreamLabels
             new("app", Label(podLabels, "app") ?? Label(podLabels, "app.kubernetes.io/name")),
             new("cluster", settings.ClusterName),
         };
-        foreach (var (podLabel, lokiLabel) in settings.PodLabelMap)
+        var fixedSet = LabelSet.Create(labels);
+        var names = new HashSet<string>(fixedSet.Labels.Select(l => l.Key), StringComparer.Ordinal);
+        var left = new List<string>();
+        foreach (var (podLabel, lokiLabel) in settings.PodLabelMap.OrderBy(m => m.Value, StringComparer.Ordinal))
         {
-            labels.Add(new(lokiLabel, Label(podLabels, podLabel)));
+            if (Label(podLabels, podLabel) is not { Length: > 0 } value || names.Contains(lokiLabel))
+            {
+                continue;
+            }
+
+            if (names.Count >= settings.MaxLabelNames)
+            {
+                left.Add(podLabel);
+                continue;
+            }
+
+            names.Add(lokiLabel);
+            labels.Add(new(lokiLabel, value));
         }
 
+        dropped = left;
         return LabelSet.Create(labels);
     }
 

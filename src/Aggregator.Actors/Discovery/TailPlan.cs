@@ -33,16 +33,19 @@ public static class TailPlan
 
             var stream = new StreamKey(pod.Metadata.NamespaceProperty, name, container.Name);
             LabelSet? labels = null;
+            IReadOnlyList<string> dropped = [];
             var previous = container.LastState?.Terminated?.ContainerID;
             if (!string.IsNullOrEmpty(previous))
             {
-                yield return new TailTarget(stream, previous, labels ??= StreamLabels.For(pod, container.Name, settings));
+                labels ??= StreamLabels.For(pod, container.Name, settings, out dropped);
+                yield return new TailTarget(stream, previous, labels) { DroppedLabels = dropped };
             }
 
             var current = container.ContainerID;
             if (!string.IsNullOrEmpty(current) && (container.State?.Running is not null || container.State?.Terminated is not null))
             {
-                yield return new TailTarget(stream, current, labels ?? StreamLabels.For(pod, container.Name, settings));
+                labels ??= StreamLabels.For(pod, container.Name, settings, out dropped);
+                yield return new TailTarget(stream, current, labels) { DroppedLabels = dropped };
             }
         }
     }

@@ -1,13 +1,16 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json;
+using Aggregator.Actors.Pipeline;
 
 namespace Aggregator.Actors.Loki;
 
 /// <summary>Pushes batches to Loki over HTTP and classifies each answer as delivered, rejected or retryable.</summary>
-public sealed class LokiClient : ILogShipper, IDisposable
+public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
 {
     private readonly LokiSettings _settings;
     private readonly HttpClient _http;
@@ -73,6 +76,51 @@ public sealed class LokiClient : ILogShipper, IDisposable
         {
             return new ShipOutcome(ShipResult.Retryable, 0, $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s");
         }
+    }
+
+    /// <summary>
+    /// Asks <c>query_range</c> for the newest entry of one stream (backward, limit 1). Times are sent as integer
+    /// nanoseconds; several result streams may come back, and the greatest timestamp wins.
+    /// </summary>
+    public async Task<long?> NewestTimestampAsync(LabelSet labels, long fromNanos, long toNanos, CancellationToken cancellationToken)
+    {
+        var query = Uri.EscapeDataString(labels.Rendered);
+        var uri = new Uri(QueryUri(_settings.PushUri),
+            $"?query={query}&start={fromNanos.ToString(CultureInfo.InvariantCulture)}&end={toNanos.ToString(CultureInfo.InvariantCulture)}&limit=1&direction=backward");
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (_settings.TenantId is { } tenant)
+        {
+            request.Headers.TryAddWithoutValidation("X-Scope-OrgID", tenant);
+        }
+
+        request.Headers.Authorization = _basic ?? BearerHeader();
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"HTTP {(int)response.StatusCode}: {body.Trim()}", null, response.StatusCode);
+        }
+
+        long? newest = null;
+        using var json = JsonDocument.Parse(body);
+        foreach (var stream in json.RootElement.GetProperty("data").GetProperty("result").EnumerateArray())
+        {
+            foreach (var value in stream.GetProperty("values").EnumerateArray())
+            {
+                var timestamp = long.Parse(value[0].GetString()!, CultureInfo.InvariantCulture);
+                newest = newest is null ? timestamp : Math.Max(newest.Value, timestamp);
+            }
+        }
+
+        return newest;
+    }
+
+    /// <summary>The query_range endpoint beside a push endpoint.</summary>
+    public static Uri QueryUri(Uri pushUri)
+    {
+        var path = pushUri.AbsolutePath;
+        var root = path.EndsWith("/loki/api/v1/push", StringComparison.Ordinal) ? path[..^"/loki/api/v1/push".Length] : path.TrimEnd('/');
+        return new Uri(pushUri, root + "/loki/api/v1/query_range");
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace Aggregator.Actors.Loki;
 /// <summary>
 /// Delivers batches one at a time and answers only once a batch is settled, so a slow or absent Loki holds the
 /// pipeline back instead of losing lines. Retryable failures are retried with backoff for as long as it takes;
-/// a 400 is final: logged once with Loki's words, counted, and the batch is let go.
+/// a 400 is final: logged once with Loki's words, counted by reason, and the batch is let go. A batch too large
+/// for Loki (413) is sent again in halves.
 /// </summary>
 public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
 {
@@ -16,7 +17,9 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
     private readonly RetryBackoff _backoff;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private PushRequested? _current;
+    private readonly Queue<PushBatch> _parts = new();
     private IActorRef _requester = ActorRefs.Nobody;
+    private bool _anyRejected;
 
     public LokiPusher(ILogShipper shipper, ShippingCounters counters, TimeSpan minimumBackoff, TimeSpan maximumBackoff)
     {
@@ -39,6 +42,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
         Receive<PushRequested>(push =>
         {
             _current = push;
+            _parts.Enqueue(push.Batch);
             _requester = Sender;
             Become(Busy);
             Attempt();
@@ -54,9 +58,9 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
 
     private void Attempt()
     {
-        var batch = _current!.Batch;
+        var part = _parts.Peek();
         // The shipper's own request timeout bounds an attempt; nothing here needs to cancel it.
-        _shipper.ShipAsync(batch, CancellationToken.None).PipeTo(
+        _shipper.ShipAsync(part, CancellationToken.None).PipeTo(
             Self,
             success: outcome => new AttemptFinished(outcome),
             failure: e => new AttemptFinished(new ShipOutcome(ShipResult.Retryable, 0, e.GetBaseException().Message)));
@@ -64,7 +68,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
 
     private void Settle(ShipOutcome outcome)
     {
-        var batch = _current!.Batch;
+        var part = _parts.Peek();
         switch (outcome.Result)
         {
             case ShipResult.Delivered:
@@ -74,15 +78,30 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
                 }
 
                 _backoff.Reset();
-                _counters.Delivered(batch.Entries.Count, batch.Weight);
-                Done(ShipResult.Delivered);
+                _counters.Delivered(part.Entries.Count, part.Weight);
+                Next();
+                break;
+            case ShipResult.Rejected when outcome.StatusCode == 413 && part.Entries.Count > 1:
+                // Too large for this Loki: the entries are fine, the request is not. Halves go one after the other.
+                _parts.Dequeue();
+                var (first, second) = part.Split();
+                var rest = _parts.ToList();
+                _parts.Clear();
+                _parts.Enqueue(first);
+                _parts.Enqueue(second);
+                rest.ForEach(_parts.Enqueue);
+                Attempt();
                 break;
             case ShipResult.Rejected:
                 _backoff.Reset();
-                _counters.Rejected(batch.Entries.Count, outcome.Message);
-                _log.Warning("Loki refused a batch of {0} entries for good (HTTP {1}); not sending it again: {2}",
-                    batch.Entries.Count, outcome.StatusCode, OneLine(outcome.Message));
-                Done(ShipResult.Rejected);
+                var reasons = RejectionReasons.Classify(outcome.Message, part.Entries.Count);
+                var refused = reasons.Values.Sum();
+                var stored = part.Entries.Count - refused;
+                _counters.Rejected(reasons, stored, part.Weight * stored / Math.Max(1, part.Entries.Count), outcome.Message);
+                _anyRejected = true;
+                _log.Warning("Loki refused {0} of {1} entries for good (HTTP {2}: {3}); not sending them again: {4}",
+                    refused, part.Entries.Count, outcome.StatusCode, string.Join(", ", reasons.Select(r => $"{r.Value} {r.Key}")), OneLine(outcome.Message));
+                Next();
                 break;
             default:
                 var delay = _backoff.NextDelay(outcome.RetryAfter);
@@ -91,7 +110,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
                 if (_backoff.Failures == 1 || _backoff.Failures % 10 == 0)
                 {
                     _log.Warning("Push to {0} failed ({1}); retrying in {2:0.0} s, attempt {3}, {4} entries held",
-                        _shipper.Destination, what, delay.TotalSeconds, _backoff.Failures + 1, batch.Entries.Count);
+                        _shipper.Destination, what, delay.TotalSeconds, _backoff.Failures + 1, part.Entries.Count);
                 }
 
                 Timers.StartSingleTimer(RetryNow.Instance, RetryNow.Instance, delay);
@@ -99,10 +118,18 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
         }
     }
 
-    private void Done(ShipResult result)
+    private void Next()
     {
-        _requester.Tell(new PushCompleted(_current!.Batch.Entries.Count, result));
+        _parts.Dequeue();
+        if (_parts.Count > 0)
+        {
+            Attempt();
+            return;
+        }
+
+        _requester.Tell(new PushCompleted(_current!.Batch.Entries.Count, _anyRejected ? ShipResult.Rejected : ShipResult.Delivered));
         _current = null;
+        _anyRejected = false;
         _requester = ActorRefs.Nobody;
         Become(Idle);
         Stash.UnstashAll();

@@ -23,6 +23,13 @@ public sealed class PushBatch(List<LogEntry> entries)
         return this;
     }
 
+    /// <summary>The first and the second half of the entries, as two batches.</summary>
+    public (PushBatch First, PushBatch Second) Split()
+    {
+        var half = entries.Count / 2;
+        return (new PushBatch(entries.GetRange(0, half)), new PushBatch(entries.GetRange(half, entries.Count - half)));
+    }
+
     /// <summary>The entries grouped per stream, each group in read order; streams in order of first appearance.</summary>
     public IReadOnlyList<(LogStream Stream, List<LogEntry> Entries)> ByStream()
     {

@@ -28,14 +28,22 @@ public sealed class LogPipeline
     /// <summary>Completes once the pipeline has settled everything it took in, after <see cref="Complete"/>.</summary>
     public Task Completion { get; }
 
-    /// <summary>Starts the graph, pushing through <paramref name="pusher"/> (a <see cref="LokiPusher"/>).</summary>
-    public static LogPipeline Start(PipelineSettings settings, IActorRef pusher, IMaterializer materializer)
+    /// <summary>
+    /// Starts the graph, pushing through <paramref name="pusher"/> (a <see cref="LokiPusher"/>); what Loki has
+    /// settled is given back to <paramref name="budget"/>, which the tails take from as they read.
+    /// </summary>
+    public static LogPipeline Start(PipelineSettings settings, IActorRef pusher, IMaterializer materializer, BufferBudget budget)
     {
         var lanes = Math.Max(1, settings.Lanes);
         var ((entrySink, intake), completion) = MergeHub.Source<LogEntry>(settings.PerTailBuffer)
             .ViaMaterialized(KillSwitches.Single<LogEntry>(), Keep.Both)
             .Via(Batching(settings, lanes))
-            .SelectAsync(1, batch => pusher.Ask<PushCompleted>(new PushRequested(batch), Timeout.InfiniteTimeSpan))
+            .SelectAsync(1, async batch =>
+            {
+                var completed = await pusher.Ask<PushCompleted>(new PushRequested(batch), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+                budget.Release(batch.Weight);
+                return completed;
+            })
             .ToMaterialized(Sink.Ignore<PushCompleted>(), Keep.Both)
             .Run(materializer);
         return new LogPipeline(entrySink, intake, completion);

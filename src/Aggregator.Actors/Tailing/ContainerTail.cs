@@ -1,18 +1,18 @@
+using System.Net;
+using Aggregator.Actors.Loki;
 using Aggregator.Actors.Pipeline;
-using Akka;
 using Akka.Actor;
 using Akka.Event;
-using Akka.Streams;
 using Akka.Streams.Dsl;
 using k8s.Models;
-using System.Net;
 
 namespace Aggregator.Actors.Tailing;
 
 /// <summary>
-/// Tails one container instance: follows its log while it runs, reopens with <c>sinceTime</c> when the stream
-/// ends early (skipping what it had read), drains what is left once the instance has exited, then stops.
-/// Its entries run into the pipeline, which holds its reading back when full.
+/// Tails one container instance: learns from Loki what it holds already, follows the log while the instance
+/// runs, reopens with <c>sinceTime</c> when the stream ends early or stalls (skipping what it had read),
+/// drains what is left once the instance has exited, then stops. Its entries run into the pipeline, which
+/// holds its reading back when full.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage(
     "Reliability", "CA2213:Disposable fields should be disposed", Justification = "Disposed in PostStop, the actor's end of life.")]
@@ -24,59 +24,95 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private const int DrainAttempts = 5;
 
     private readonly TailTarget _target;
-    private readonly IPodApi _api;
-    private readonly Sink<LogEntry, NotUsed> _pipeline;
-    private readonly IMaterializer _materializer;
-    private readonly TailSettings _settings;
+    private readonly TailDependencies _dependencies;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LogStream _stream;
-    private readonly ResumePoint _resume = new();
     private readonly TailProgress _progress = new();
-    private readonly Loki.RetryBackoff _backoff;
+    private readonly RetryBackoff _backoff;
+    private readonly StallDetector _stall;
+    private readonly CancellationTokenSource _stopping = new();
+    private ResumePoint _resume = new();
     private V1Pod? _initialPod;
-    private CancellationTokenSource? _reading;
+    private LogReadHandle? _reading;
     private TailStep _step;
     private long _linesAtOpen;
+    private long _lastReadSeenMs;
     private int _reopens;
     private int _failedDrains;
     private string? _lastError;
     private string _phase = "starting";
 
-    public ContainerTail(
-        TailTarget target, V1Pod pod, IPodApi api, Sink<LogEntry, NotUsed> pipeline, IMaterializer materializer, TailSettings settings)
+    public ContainerTail(TailTarget target, V1Pod pod, TailDependencies dependencies)
     {
         _target = target;
         _initialPod = pod;
-        _api = api;
-        _pipeline = pipeline;
-        _materializer = materializer;
-        _settings = settings;
+        _dependencies = dependencies;
         _stream = new LogStream(target.Stream, target.Labels);
-        _backoff = new Loki.RetryBackoff(settings.ReopenMinimum, settings.ReopenMaximum);
+        _backoff = new RetryBackoff(dependencies.Settings.ReopenMinimum, dependencies.Settings.ReopenMaximum);
+        _stall = new StallDetector(dependencies.Settings.StallMinimumQuiet, dependencies.Settings.StallMaximumQuiet);
 
+        Receive<PositionLearned>(OnPositionLearned);
         Receive<PodSeen>(seen => Decide(seen.Pod));
         Receive<StreamEnded>(OnStreamEnded);
         Receive<CheckPod>(_ => CheckPodNow());
+        Receive<CheckStall>(_ => CheckForStall());
         Receive<GetTailState>(_ => Sender.Tell(State()));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the tail of <paramref name="target"/>, beginning from the pod as it was seen.</summary>
-    public static Props Props(
-        TailTarget target, V1Pod pod, IPodApi api, Sink<LogEntry, NotUsed> pipeline, IMaterializer materializer, TailSettings settings) =>
-        Akka.Actor.Props.Create(() => new ContainerTail(target, pod, api, pipeline, materializer, settings));
+    public static Props Props(TailTarget target, V1Pod pod, TailDependencies dependencies) =>
+        Akka.Actor.Props.Create(() => new ContainerTail(target, pod, dependencies));
 
     protected override void PreStart()
     {
+        if (_target.DroppedLabels.Count > 0)
+        {
+            _log.Warning("{0}: pod labels {1} left out of the stream's labels: more than the {2} label names Loki accepts per stream",
+                _target, string.Join(", ", _target.DroppedLabels), _target.Labels.Labels.Count);
+        }
+
+        if (_dependencies.Positions is { } positions)
+        {
+            _phase = "asking Loki for its position";
+            var (started, finished) = TailDecision.Lifetime(_initialPod, _target);
+            var from = ToNanos(started?.AddSeconds(-2) ?? DateTime.UtcNow.AddDays(-7));
+            var to = ToNanos((finished ?? DateTime.UtcNow.AddMinutes(10)).AddSeconds(2));
+            positions.NewestTimestampAsync(_target.Labels, from, to, _stopping.Token).PipeTo(
+                Self, success: newest => new PositionLearned(newest, null), failure: e => new PositionLearned(null, e));
+            return;
+        }
+
         Self.Tell(new PodSeen(_initialPod));
         _initialPod = null;
     }
 
     protected override void PostStop()
     {
-        _reading?.Cancel();
+        _stopping.Cancel();
+        _stopping.Dispose();
         _reading?.Dispose();
+    }
+
+    private void OnPositionLearned(PositionLearned learned)
+    {
+        if (learned.Error is not null)
+        {
+            if (_dependencies.FirstPositionWarning())
+            {
+                _log.Warning("Loki did not answer the query for where its streams end ({0}); reading container logs from their start instead — Loki drops the entries it holds already",
+                    learned.Error.GetBaseException().Message);
+            }
+        }
+        else if (learned.Newest is { } newest)
+        {
+            _resume = ResumePoint.After(newest);
+            _log.Info("{0}: Loki holds its lines up to {1}; resuming from there", _target, KubeletTimestamp.Format(newest));
+        }
+
+        Self.Tell(new PodSeen(_initialPod));
+        _initialPod = null;
     }
 
     private void Decide(V1Pod? pod)
@@ -99,21 +135,46 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             Follow: _step == TailStep.Follow, Previous: _step == TailStep.DrainPrevious, SinceSecond: _resume.SinceSecond);
         _resume.BeginResume();
         _reading?.Dispose();
-        _reading = new CancellationTokenSource();
+        var handle = _reading = new LogReadHandle();
         _linesAtOpen = _progress.Lines;
         _phase = _step switch { TailStep.Follow => "following", TailStep.DrainPrevious => "draining previous", _ => "draining" };
-        var outcome = new LogReadOutcome();
-        ContainerLogSource.Create(_api, request, _stream, _resume, _progress, _settings, outcome, _reading.Token)
+        _stall.Opened(Environment.TickCount64);
+        if (_step == TailStep.Follow)
+        {
+            Timers.StartPeriodicTimer(CheckStall.Instance, CheckStall.Instance, _dependencies.Settings.StallCheckInterval);
+        }
+
+        ContainerLogSource.Create(request, _stream, _resume, _progress, _dependencies, handle, _stopping.Token)
             .WatchTermination(Keep.Right)
-            .To(_pipeline)
-            .Run(_materializer)
-            .PipeTo(Self, success: _ => new StreamEnded(outcome.Error), failure: e => new StreamEnded(e));
+            .To(_dependencies.Pipeline)
+            .Run(_dependencies.Materializer)
+            .PipeTo(Self, success: _ => new StreamEnded(handle.Error, handle.ReopenRequested), failure: e => new StreamEnded(e, false));
+    }
+
+    private void CheckForStall()
+    {
+        var now = Environment.TickCount64;
+        var lastRead = _progress.LastReadAtMs;
+        if (lastRead > _lastReadSeenMs)
+        {
+            _lastReadSeenMs = lastRead;
+            _stall.LinesArrived(lastRead);
+        }
+
+        if (_reading is { ReopenRequested: false } reading && _stall.IsStalled(now))
+        {
+            _log.Info("{0}: no line for {1:0} s, longer than its usual gap allows ({2:0} s); reopening the stream in case the kubelet stalled it",
+                _target, (now - Math.Max(_lastReadSeenMs, 0)) / 1000.0, _stall.Threshold.TotalSeconds);
+            _stall.Reopening(now);
+            reading.RequestReopen();
+        }
     }
 
     private void OnStreamEnded(StreamEnded ended)
     {
+        Timers.Cancel(CheckStall.Instance);
         var progressed = _progress.Lines > _linesAtOpen;
-        if (ended.Error is null && _step != TailStep.Follow)
+        if (ended.Error is null && !ended.Reopen && _step != TailStep.Follow)
         {
             // A drain that reached the end of the log leaves nothing behind.
             _log.Info("Finished tailing {0}: {1} lines read", _target, _progress.Lines);
@@ -143,23 +204,19 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             _backoff.Reset();
         }
 
-        // A stream that ended cleanly after delivering lines is reopened at once (the kubelet's 4-hour cut, a
-        // proxy's idle cut); one that failed or brought nothing waits, longer each time.
-        var delay = progressed && ended.Error is null ? TimeSpan.Zero : _backoff.NextDelay();
+        // A stream that ended cleanly after delivering lines, or was ended for a stall, is reopened at once (the
+        // kubelet's 4-hour cut, a proxy's idle cut); one that failed or brought nothing waits, longer each time.
+        var delay = ended.Reopen || (progressed && ended.Error is null) ? TimeSpan.Zero : _backoff.NextDelay();
         _phase = "reopening";
         Timers.StartSingleTimer(CheckPod.Instance, CheckPod.Instance, delay);
     }
 
     private void CheckPodNow()
     {
-        _api.ReadPodAsync(_target.Stream.Namespace, _target.Stream.Pod, CancellationToken.None).PipeTo(
+        _dependencies.Api.ReadPodAsync(_target.Stream.Namespace, _target.Stream.Pod, _stopping.Token).PipeTo(
             Self,
             success: pod => new PodSeen(pod),
-            failure: e =>
-            {
-                _lastError = Describe(e);
-                return new StreamEnded(e);
-            });
+            failure: e => new StreamEnded(e, false));
     }
 
     private TailState State() =>
@@ -170,15 +227,27 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         PodLogException { StatusCode: HttpStatusCode.Forbidden } e =>
             $"forbidden ({e.Message}): the aggregator needs 'get' on 'pods/log' in namespace {_target.Stream.Namespace}",
         PodLogException e => $"HTTP {(int)e.StatusCode}: {e.Message}",
+        k8s.Autorest.HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } =>
+            $"forbidden: the aggregator needs 'get' on 'pods' in namespace {_target.Stream.Namespace}",
         var e => e.Message,
     };
 
+    private static long ToNanos(DateTime time) =>
+        (DateTime.SpecifyKind(time, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
+
+    private sealed record PositionLearned(long? Newest, Exception? Error);
+
     private sealed record PodSeen(V1Pod? Pod);
 
-    private sealed record StreamEnded(Exception? Error);
+    private sealed record StreamEnded(Exception? Error, bool Reopen);
 
     private sealed class CheckPod
     {
         public static readonly CheckPod Instance = new();
+    }
+
+    private sealed class CheckStall
+    {
+        public static readonly CheckStall Instance = new();
     }
 }

@@ -1,10 +1,6 @@
-using Aggregator.Actors.Pipeline;
-using Akka;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 
 namespace Aggregator.Actors.Tailing;
 
@@ -17,7 +13,7 @@ public sealed class ContainerTails : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public ContainerTails(IPodApi api, Sink<LogEntry, NotUsed> pipeline, IMaterializer materializer, TailSettings settings)
+    public ContainerTails(TailDependencies dependencies)
     {
         Receive<StartTail>(start =>
         {
@@ -27,7 +23,7 @@ public sealed class ContainerTails : ReceiveActor
             }
 
             _log.Info("Tailing {0}", start.Target);
-            var tail = ContainerTail.Props(start.Target, start.Pod, api, pipeline, materializer, settings);
+            var tail = ContainerTail.Props(start.Target, start.Pod, dependencies);
             // Expected faults are handled inside the tail; this restarts it after a bug, backing off.
             Context.ActorOf(
                 BackoffSupervisor.Props(Backoff.OnFailure(tail, "tail", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), 0.2, -1)),
@@ -48,7 +44,7 @@ public sealed class ContainerTails : ReceiveActor
         Receive<ITailMessage>(message => Context.Child(message.TailId).Forward(message));
     }
 
-    /// <summary>Props for the registry; every tail it starts reads through <paramref name="api"/> into <paramref name="pipeline"/>.</summary>
-    public static Props Props(IPodApi api, Sink<LogEntry, NotUsed> pipeline, IMaterializer materializer, TailSettings settings) =>
-        Akka.Actor.Props.Create(() => new ContainerTails(api, pipeline, materializer, settings));
+    /// <summary>Props for the registry; every tail it starts shares <paramref name="dependencies"/>.</summary>
+    public static Props Props(TailDependencies dependencies) =>
+        Akka.Actor.Props.Create(() => new ContainerTails(dependencies));
 }

@@ -6,6 +6,10 @@ public sealed class TailProgress
     private long _lines;
     private long _bytes;
     private long _lastTimestamp;
+    private long _lastReadAtMs = -1;
+
+    /// <summary>When the last line was read (Environment.TickCount64), or -1.</summary>
+    public long LastReadAtMs => Interlocked.Read(ref _lastReadAtMs);
 
     /// <summary>Lines read and handed to the pipeline.</summary>
     public long Lines => Interlocked.Read(ref _lines);
@@ -24,5 +28,6 @@ public sealed class TailProgress
         Interlocked.Increment(ref _lines);
         Interlocked.Add(ref _bytes, length);
         Interlocked.Exchange(ref _lastTimestamp, timestampNanos);
+        Interlocked.Exchange(ref _lastReadAtMs, Environment.TickCount64);
     }
 }

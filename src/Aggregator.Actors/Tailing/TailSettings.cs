@@ -11,4 +11,19 @@ public sealed record TailSettings
 
     /// <summary>The runtime's partial-record size: longer lines come back with timestamps embedded at these boundaries.</summary>
     public int PartialLineBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Lines longer than this (UTF-8 bytes) are truncated or dropped: Loki 3 refuses them (max_line_size, 256 KiB).</summary>
+    public int MaxLineBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Whether overlong lines are truncated with a marker or dropped.</summary>
+    public OverlongLines OverlongLines { get; init; } = OverlongLines.Truncate;
+
+    /// <summary>A follow stream quiet for three times its usual gap, and at least this long, is reopened (rotation stall).</summary>
+    public TimeSpan StallMinimumQuiet { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest a quiet follow stream is left alone before it is reopened.</summary>
+    public TimeSpan StallMaximumQuiet { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a tail looks at how long its stream has been quiet.</summary>
+    public TimeSpan StallCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

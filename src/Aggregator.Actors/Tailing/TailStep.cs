@@ -50,4 +50,25 @@ public static class TailDecision
         status?.ContainerStatuses?.FirstOrDefault(s => s.Name == container)
         ?? status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == container)
         ?? status?.EphemeralContainerStatuses?.FirstOrDefault(s => s.Name == container);
+
+    /// <summary>When the instance started and, if it has, finished, from its pod's status (whole seconds).</summary>
+    public static (DateTime? Started, DateTime? Finished) Lifetime(V1Pod? pod, TailTarget target)
+    {
+        var status = pod is null ? null : FindStatus(pod.Status, target.Stream.Container);
+        if (status is null)
+        {
+            return (null, null);
+        }
+
+        if (status.ContainerID == target.ContainerId)
+        {
+            return status.State?.Running is { } running
+                ? (running.StartedAt, null)
+                : (status.State?.Terminated?.StartedAt, status.State?.Terminated?.FinishedAt ?? status.LastState?.Terminated?.FinishedAt);
+        }
+
+        return status.LastState?.Terminated is { } last && last.ContainerID == target.ContainerId
+            ? (last.StartedAt, last.FinishedAt)
+            : (null, null);
+    }
 }

@@ -5,6 +5,9 @@ namespace Aggregator.Actors.Tailing;
 /// <summary>One container instance to tail: its stream, the runtime's ID of the instance, and its Loki labels.</summary>
 public sealed record TailTarget(StreamKey Stream, string ContainerId, LabelSet Labels)
 {
+    /// <summary>Pod labels that the label-name limit left out of <see cref="Labels"/>.</summary>
+    public IReadOnlyList<string> DroppedLabels { get; init; } = [];
+
     /// <summary>
     /// The tail's address, the same wherever it runs (a later mode shards tails by it): the stream plus the
     /// instance, since a restarted container is a new instance with a new log.

@@ -39,6 +39,9 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     /// <summary>How many log responses are being streamed right now.</summary>
     public int OpenLogStreamCount => tracker.Count;
 
+    /// <summary>How many open log responses are stalled by <see cref="StallLogStreams"/> right now.</summary>
+    public int StalledLogStreamCount => tracker.StalledCount;
+
     /// <summary>How many watch requests have arrived.</summary>
     public int WatchRequestCount => router.WatchRequestCount;
 
@@ -53,7 +56,11 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     {
         options ??= new KubernetesDoubleOptions();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole()
+
+            // Kestrel's general category reports application exceptions, and a mid-line sever throws one on purpose;
+            // the router logs every other exception itself.
+            .AddFilter((category, _) => category != "Microsoft.AspNetCore.Server.Kestrel");
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -64,7 +71,8 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
         var stopping = new CancellationTokenSource();
         var cluster = new ClusterState(options);
         var tracker = new LogStreamTracker();
-        var router = new KubernetesApiRouter(cluster, tracker, options, stopping.Token);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Aggregator.Simulation.Kubernetes");
+        var router = new KubernetesApiRouter(cluster, tracker, options, logger, stopping.Token);
         var double_ = new KubernetesApiDouble(app, cluster, tracker, router, stopping);
         try
         {
@@ -138,7 +146,39 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     public void DeletePod(string ns, string pod) => cluster.DeletePod(ns, pod);
 
     /// <summary>Aborts the matching open log responses mid-body, as a cut connection (null matches anything).</summary>
-    public void SeverLogStreams(string? ns = null, string? pod = null, string? container = null) => tracker.Sever(ns, pod, container);
+    /// <remarks>
+    /// <para>
+    /// Without <paramref name="midLine"/> every matching response is aborted at once, between lines.
+    /// </para>
+    /// <para>
+    /// With <paramref name="midLine"/>, the cut falls in the middle of a line: each matching follow stream sends the
+    /// first half of its next record (its timestamp prefix when <c>timestamps=true</c>, then the first half of the
+    /// record's bytes, moved back to a UTF-8 character boundary, and no newline) and then the connection closes
+    /// without the final chunk, so the client reads a trailing fragment and then an <see cref="IOException"/>.
+    /// The next record is the first one the stream has not sent yet: at once when it has one (a stalled stream
+    /// does), otherwise the stream waits until the container writes one. It is always a real prefix of a real record,
+    /// so a resumed request (<c>sinceTime</c>) gets that line again whole. This call returns at once; the cut happens
+    /// on the streaming side (watch <see cref="OpenLogStreamCount"/>). A stream whose container ends before writing
+    /// another record is aborted without a fragment; a non-follow response is aborted at once; a record with nothing
+    /// to halve (an empty line without timestamps) gives an empty fragment. A one-character record is sent whole,
+    /// still without its newline. Only streams open at the time of the call are affected.
+    /// </para>
+    /// </remarks>
+    public void SeverLogStreams(string? ns = null, string? pod = null, string? container = null, bool midLine = false) =>
+        tracker.Sever(ns, pod, container, midLine);
+
+    /// <summary>
+    /// Emulates the rotation stall of kubelets before 1.29 (kubernetes#59902): the matching follow streams open now
+    /// stay open (no EOF, no error) but receive no further record, although the container keeps writing
+    /// (null matches anything). Streams opened later are not stalled and get everything, as a reopened request does
+    /// after a real rotation. A stalled stream whose container ends finishes with a clean EOF without the records it
+    /// missed, as the stalled kubelet does when it notices the container has stopped. <see cref="SeverLogStreams"/>
+    /// still cuts stalled streams; with <c>midLine</c>, at once, halfway through the first record they missed.
+    /// </summary>
+    public void StallLogStreams(string? ns = null, string? pod = null, string? container = null) => tracker.Stall(ns, pod, container);
+
+    /// <summary>Every stalled stream delivers again, starting with the records it missed (for cleanup).</summary>
+    public void ResumeStalledLogStreams() => tracker.ResumeStalled();
 
     /// <summary>Ends every open watch with a clean end of its body.</summary>
     public void SeverWatches() => cluster.EndAllWatches();
@@ -156,6 +196,13 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     /// Injects faults: when <paramref name="fault"/> returns a status code, that code is answered with a Status body
     /// instead of the real response. Null removes the hook.
     /// </summary>
+    /// <remarks>
+    /// The bodies are the API server's: 403 is RBAC's <c>Forbidden</c> naming the verb, resource (<c>pods/log</c> for a
+    /// log request), namespace and <see cref="KubernetesDoubleOptions.UserName"/>, e.g.
+    /// <c>pods "p" is forbidden: User "system:serviceaccount:ns:sa" cannot get resource "pods/log" in API group "" in the namespace "ns"</c>;
+    /// 429 is <c>TooManyRequests</c> "Too many requests, please try again later." with <c>Retry-After: 1</c>;
+    /// 500 is <c>InternalError</c>. A faulted log request is still recorded in <see cref="LogRequests"/>.
+    /// </remarks>
     public void FailRequests(Func<HttpRequest, int?>? fault) => router.Fault = fault;
 
     /// <summary>Ends every stream cleanly and stops the server.</summary>

@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Aggregator.Simulation.Kubernetes;
 
 /// <summary>Maps request paths to the pod endpoints, counts requests and applies injected faults.</summary>
-internal sealed class KubernetesApiRouter
+internal sealed partial class KubernetesApiRouter
 {
     private readonly ClusterState cluster;
+    private readonly KubernetesDoubleOptions options;
+    private readonly ILogger logger;
     private readonly CancellationToken stopping;
     private readonly PodReadEndpoint reads;
     private readonly PodWatchEndpoint watches;
@@ -16,9 +19,12 @@ internal sealed class KubernetesApiRouter
     private int watchRequestCount;
     private int listRequestCount;
 
-    public KubernetesApiRouter(ClusterState cluster, LogStreamTracker tracker, KubernetesDoubleOptions options, CancellationToken stopping)
+    public KubernetesApiRouter(
+        ClusterState cluster, LogStreamTracker tracker, KubernetesDoubleOptions options, ILogger logger, CancellationToken stopping)
     {
         this.cluster = cluster;
+        this.options = options;
+        this.logger = logger;
         this.stopping = stopping;
         reads = new PodReadEndpoint(cluster);
         watches = new PodWatchEndpoint(cluster, options);
@@ -53,6 +59,12 @@ internal sealed class KubernetesApiRouter
         {
             // The connection was cut (by the client or by SeverLogStreams).
         }
+        catch (Exception ex) when (ex is not LogStreamSeveredException)
+        {
+            // Kestrel's own report of application errors is filtered out (a mid-line sever is one by design), so report here.
+            LogFailure(logger, ex, context.Request.Method, context.Request.Path + context.Request.QueryString);
+            throw;
+        }
     }
 
     private async Task RouteAsync(HttpContext context, CancellationToken cancellationToken)
@@ -66,7 +78,7 @@ internal sealed class KubernetesApiRouter
                 logRequests.Enqueue(PodLogEndpoint.Describe(context.Request, route.Namespace!, route.Name!, faultCode, DateTimeOffset.UtcNow));
             }
 
-            await ApiStatus.ForCode(faultCode).WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
+            await FaultStatus(faultCode, route, context.Request).WriteResponseAsync(context.Response, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -96,6 +108,23 @@ internal sealed class KubernetesApiRouter
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The Kubernetes double failed on {Method} {Target}")]
+    private static partial void LogFailure(ILogger logger, Exception exception, string method, string target);
+
+    private ApiStatus FaultStatus(int code, Route? route, HttpRequest request) => route switch
+    {
+        null => ApiStatus.ForCode(code),
+        { Kind: RouteKind.Log } => ApiStatus.ForFault(code, options.UserName, "get", "pods/log", route.Namespace, route.Name),
+        { Kind: RouteKind.Pod } => ApiStatus.ForFault(code, options.UserName, "get", "pods", route.Namespace, route.Name),
+        _ => ApiStatus.ForFault(
+            code,
+            options.UserName,
+            route.Kind == RouteKind.Watch || QueryFlags.IsTrue(request.Query.First("watch")) ? "watch" : "list",
+            "pods",
+            route.Namespace,
+            null),
+    };
 
     private async Task CollectionAsync(HttpContext context, Route route, CancellationToken cancellationToken)
     {

@@ -17,4 +17,7 @@ public sealed record KubernetesDoubleOptions
     /// as the real API server does after a random 30–60 minutes.
     /// </summary>
     public TimeSpan? MaxWatchDuration { get; init; }
+
+    /// <summary>The user requests are taken to come from; it appears in the 403 messages of injected faults.</summary>
+    public string UserName { get; init; } = "system:serviceaccount:default:log-aggregator";
 }

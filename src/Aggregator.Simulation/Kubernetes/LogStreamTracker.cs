@@ -3,47 +3,138 @@ using Microsoft.AspNetCore.Http;
 
 namespace Aggregator.Simulation.Kubernetes;
 
-/// <summary>The log responses being streamed right now, so that tests can count them or cut them.</summary>
+/// <summary>The log responses being streamed right now, so that tests can count, cut, stall or resume them.</summary>
 internal sealed class LogStreamTracker
 {
-    private readonly ConcurrentDictionary<long, OpenLogStream> open = new();
+    private readonly ConcurrentDictionary<long, TrackedLogStream> open = new();
     private long nextId;
 
     public int Count => open.Count;
 
-    public IDisposable Track(string ns, string pod, string container, HttpContext context)
+    public int StalledCount => open.Values.Count(s => s.Snapshot().Stalled);
+
+    /// <summary>Registers a response; disposing the result unregisters it.</summary>
+    public TrackedLogStream Track(string ns, string pod, string container, bool follow, HttpContext context)
     {
         var id = Interlocked.Increment(ref nextId);
-        open[id] = new OpenLogStream(ns, pod, container, context);
-        return new Registration(() => open.TryRemove(id, out _));
+        var stream = new TrackedLogStream(ns, pod, container, follow, context, () => open.TryRemove(id, out _));
+        open[id] = stream;
+        return stream;
     }
 
-    /// <summary>Aborts matching responses mid-body, as a cut connection: the client sees an error, not an end.</summary>
-    public void Sever(string? ns, string? pod, string? container)
+    /// <summary>
+    /// Aborts matching responses mid-body, as a cut connection: the client sees an error, not an end.
+    /// With <paramref name="midLine"/>, a follow stream first sends the first half of its next record (see <see cref="TrackedLogStream.RequestMidLineSever"/>).
+    /// </summary>
+    public void Sever(string? ns, string? pod, string? container, bool midLine)
     {
-        foreach (var stream in open.Values)
+        foreach (var stream in Matching(ns, pod, container))
         {
-            if ((ns is null || stream.Namespace == ns)
-                && (pod is null || stream.Pod == pod)
-                && (container is null || stream.Container == container))
+            if (midLine && stream.Follow)
+            {
+                stream.RequestMidLineSever();
+            }
+            else
             {
                 stream.Context.Abort();
             }
         }
     }
 
-    private sealed record OpenLogStream(string Namespace, string Pod, string Container, HttpContext Context);
-
-    private sealed class Registration(Action release) : IDisposable
+    /// <summary>Stalls the matching follow streams open now; streams opened later are not affected.</summary>
+    public void Stall(string? ns, string? pod, string? container)
     {
-        private int released;
-
-        public void Dispose()
+        foreach (var stream in Matching(ns, pod, container).Where(s => s.Follow))
         {
-            if (Interlocked.Exchange(ref released, 1) == 0)
+            stream.SetStalled(true);
+        }
+    }
+
+    public void ResumeStalled()
+    {
+        foreach (var stream in open.Values)
+        {
+            stream.SetStalled(false);
+        }
+    }
+
+    private IEnumerable<TrackedLogStream> Matching(string? ns, string? pod, string? container) =>
+        open.Values.Where(s =>
+            (ns is null || s.Namespace == ns)
+            && (pod is null || s.Pod == pod)
+            && (container is null || s.Container == container));
+}
+
+/// <summary>One log response being streamed, and the faults a test has asked of it.</summary>
+internal sealed class TrackedLogStream(string ns, string pod, string container, bool follow, HttpContext context, Action release) : IDisposable
+{
+    private readonly Lock gate = new();
+    private bool stalled;
+    private bool severMidLine;
+    private TaskCompletionSource changed = NewSignal();
+    private int released;
+
+    public string Namespace { get; } = ns;
+
+    public string Pod { get; } = pod;
+
+    public string Container { get; } = container;
+
+    public bool Follow { get; } = follow;
+
+    public HttpContext Context { get; } = context;
+
+    /// <summary>The requested faults at one instant, and a task that completes on the next request.</summary>
+    public StreamControl Snapshot()
+    {
+        lock (gate)
+        {
+            return new StreamControl(stalled, severMidLine, changed.Task);
+        }
+    }
+
+    /// <summary>
+    /// Asks the streaming loop to send the first half of its next unsent record (at once if it has one,
+    /// otherwise as soon as the container writes one) and then to cut the connection.
+    /// </summary>
+    public void RequestMidLineSever()
+    {
+        lock (gate)
+        {
+            severMidLine = true;
+            Signal();
+        }
+    }
+
+    public void SetStalled(bool value)
+    {
+        lock (gate)
+        {
+            if (stalled != value)
             {
-                release();
+                stalled = value;
+                Signal();
             }
         }
     }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref released, 1) == 0)
+        {
+            release();
+        }
+    }
+
+    private void Signal()
+    {
+        var previous = changed;
+        changed = NewSignal();
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+
+/// <summary>What a test has asked of one log stream, at one instant.</summary>
+internal readonly record struct StreamControl(bool Stalled, bool SeverMidLine, Task Changed);

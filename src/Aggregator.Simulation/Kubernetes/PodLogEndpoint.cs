@@ -30,23 +30,23 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
             return;
         }
 
-        using (tracker.Track(ns, pod, target.Container!, context))
-        {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "text/plain";
+        using var stream = tracker.Track(ns, pod, target.Container!, query!.Follow, context);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/plain";
 
-            // The API server flushes headers before the first byte of log, so clients see the stream open at once.
-            await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await StreamAsync(context.Response, target.Instance, query!, cancellationToken).ConfigureAwait(false);
-        }
+        // The API server flushes headers before the first byte of log, so clients see the stream open at once.
+        await context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await StreamAsync(context, target.Instance, query, stream, cancellationToken).ConfigureAwait(false);
     }
 
     public static LogRequestRecord Describe(HttpRequest request, string ns, string pod, int status, DateTimeOffset receivedAt) =>
         new(ns, pod, request.Query.ToDictionary(p => p.Key, p => request.Query.First(p.Key)!, StringComparer.Ordinal), status, receivedAt);
 
-    private static async Task StreamAsync(HttpResponse response, ContainerInstance instance, LogQuery query, CancellationToken cancellationToken)
+    private static async Task StreamAsync(
+        HttpContext context, ContainerInstance instance, LogQuery query, TrackedLogStream stream, CancellationToken cancellationToken)
     {
+        var response = context.Response;
         var next = 0;
         if (query.TailLines is { } tail)
         {
@@ -57,18 +57,57 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
         var buffer = new ArrayBufferWriter<byte>();
         while (true)
         {
+            // The control is read before the log, so a request made in between wakes the wait below.
+            var control = stream.Snapshot();
             var read = instance.Read(next);
+            if (control.SeverMidLine)
+            {
+                var pending = read.Chunks.FirstOrDefault(c => Wanted(c, query));
+                if (pending is not null)
+                {
+                    buffer.ResetWrittenCount();
+                    FormatFirstHalf(buffer, pending, query.Timestamps);
+                    var fragment = buffer.WrittenMemory[..(int)Math.Min(buffer.WrittenCount, remaining)];
+                    await response.Body.WriteAsync(fragment, cancellationToken).ConfigureAwait(false);
+                    await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                    // Kestrel sends what was flushed and closes the connection without the final chunk;
+                    // HttpContext.Abort could drop the fragment still queued for the socket.
+                    throw new LogStreamSeveredException();
+                }
+
+                if (read.Terminated)
+                {
+                    // No further record will come: cut without a fragment.
+                    context.Abort();
+                    return;
+                }
+
+                next = read.NextIndex;
+                await Task.WhenAny(read.Changed, control.Changed).WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (control.Stalled)
+            {
+                if (read.Terminated)
+                {
+                    // As the stalled kubelet: it notices the container has stopped and ends, never sending what it missed.
+                    return;
+                }
+
+                await Task.WhenAny(read.Changed, control.Changed).WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             next = read.NextIndex;
             buffer.ResetWrittenCount();
             foreach (var chunk in read.Chunks)
             {
-                // Checked per record: stdout and stderr interleave, so timestamps are not monotonic in file order.
-                if (query.SinceNanos is { } since && chunk.TimestampNanos < since)
+                if (Wanted(chunk, query))
                 {
-                    continue;
+                    Format(buffer, chunk, query.Timestamps);
                 }
-
-                Format(buffer, chunk, query.Timestamps);
             }
 
             var toSend = buffer.WrittenMemory;
@@ -90,8 +129,37 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
                 return;
             }
 
-            await read.Changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(read.Changed, control.Changed).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Checked per record: stdout and stderr interleave, so timestamps are not monotonic in file order.
+    private static bool Wanted(LogChunk chunk, LogQuery query) => query.SinceNanos is not { } since || chunk.TimestampNanos >= since;
+
+    /// <summary>
+    /// The record's timestamp prefix (when asked for) and the first half of its bytes, moved back to a UTF-8
+    /// character boundary; never its newline. A one-character record is sent whole, still without the newline.
+    /// </summary>
+    private static void FormatFirstHalf(ArrayBufferWriter<byte> buffer, LogChunk chunk, bool timestamps)
+    {
+        if (timestamps)
+        {
+            Encoding.ASCII.GetBytes(KubeTime.FormatNanos(chunk.TimestampNanos) + " ", buffer);
+        }
+
+        var content = chunk.Content;
+        var half = (content.Length + 1) / 2;
+        while (half > 0 && half < content.Length && (content[half] & 0xC0) == 0x80)
+        {
+            half--;
+        }
+
+        if (half == 0)
+        {
+            half = content.Length;
+        }
+
+        buffer.Write(content.AsSpan(0, half));
     }
 
     private static void Format(ArrayBufferWriter<byte> buffer, LogChunk chunk, bool timestamps)

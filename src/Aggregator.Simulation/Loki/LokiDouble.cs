@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -26,13 +27,18 @@ public sealed class LokiDouble : IAsyncDisposable
     private readonly List<PushRecord> pushes = [];
     private readonly Queue<InjectedResponse> injected = new();
     private readonly List<PushWaiter> waiters = [];
+    private readonly CancellationTokenSource stopping = new();
     private volatile StrongBox<int>? queryFailure;
+    private volatile StrongBox<int>? downStatus;
+    private long responseDelayTicks;
+    private int pushesInFlight;
 
     private LokiDouble(WebApplication app, LokiDoubleOptions options)
     {
         this.app = app;
         Options = options;
         QueryFailureStatusCode = options.QueryFailureStatusCode;
+        ResponseDelay = options.ResponseDelay;
     }
 
     /// <summary>http://127.0.0.1:PORT/</summary>
@@ -72,7 +78,48 @@ public sealed class LokiDouble : IAsyncDisposable
         set => queryFailure = value is { } code ? new StrongBox<int>(code) : null;
     }
 
-    /// <summary>Starts a double on 127.0.0.1 at a free port.</summary>
+    /// <summary>
+    /// How long every push waits, once its body has been read, before it is processed (stored or refused) and
+    /// answered: a slow Loki, for backpressure tests. Settable while running; a new value applies to pushes that
+    /// arrive afterwards. A push whose client disconnects, or that is still waiting when the double is disposed,
+    /// stores nothing and is not recorded. Zero (the default) answers at once.
+    /// </summary>
+    public TimeSpan ResponseDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref responseDelayTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            Interlocked.Exchange(ref responseDelayTicks, value.Ticks);
+        }
+    }
+
+    /// <summary>Pushes received and not answered yet (being read, held by <see cref="ResponseDelay"/> or processed).</summary>
+    public int PushesInFlight => Volatile.Read(ref pushesInFlight);
+
+    /// <summary>The status every push gets while the double is down (<see cref="SetDown"/>); null while up.</summary>
+    public int? DownStatusCode => downStatus?.Value;
+
+    /// <summary>
+    /// A port that was free a moment ago on 127.0.0.1: a listener is bound at port 0, its port read and the listener
+    /// stopped. Another process could take it in between; good enough for tests that stop and restart a double on
+    /// one port (<see cref="LokiDoubleOptions.Port"/>).
+    /// </summary>
+    public static int ReserveFreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    /// <summary>Starts a double on 127.0.0.1 at <see cref="LokiDoubleOptions.Port"/>, by default a free port.</summary>
     public static async Task<LokiDouble> StartAsync(LokiDoubleOptions? options = null, CancellationToken cancellationToken = default)
     {
         // The empty builder reads no appsettings or environment, so the host process's Kestrel settings cannot leak in.
@@ -82,7 +129,7 @@ public sealed class LokiDouble : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, options?.Port ?? 0);
 
             // Loki accepts pushes far larger than Kestrel's 30 MB default.
             kestrel.Limits.MaxRequestBodySize = null;
@@ -113,6 +160,22 @@ public sealed class LokiDouble : IAsyncDisposable
             injected.Enqueue(new InjectedResponse(statusCode, times, body, retryAfter));
         }
     }
+
+    /// <summary>
+    /// Takes the double down: until <see cref="SetUp"/>, every push is answered <paramref name="statusCode"/> (e.g. 500
+    /// or 503; 429 gets Loki's rate-limit message, others a generic text) and nothing of it is stored. Pushes are still
+    /// recorded in <see cref="Pushes"/>. Responses queued by <see cref="EnqueueResponses"/> wait until the double is up.
+    /// Queries and <c>/ready</c> are not affected. Simpler than enqueueing a count for a long outage.
+    /// </summary>
+    public void SetDown(int statusCode)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 400);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 599);
+        downStatus = new StrongBox<int>(statusCode);
+    }
+
+    /// <summary>Ends <see cref="SetDown"/>: pushes are processed normally again.</summary>
+    public void SetUp() => downStatus = null;
 
     /// <summary>Completes when the condition holds, checked at once and after every push; throws <see cref="TimeoutException"/> otherwise.</summary>
     public async Task WaitUntilAsync(Func<LokiDouble, bool> condition, TimeSpan timeout)
@@ -151,8 +214,16 @@ public sealed class LokiDouble : IAsyncDisposable
     /// <summary>Stops the server.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // Delayed pushes give up first, so that stopping does not wait for them.
+        await stopping.CancelAsync().ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
+        stopping.Dispose();
     }
 
     /// <summary>Writes a plain-text answer the way Go's http.Error does: text/plain, nosniff, message and a newline.</summary>
@@ -206,12 +277,40 @@ public sealed class LokiDouble : IAsyncDisposable
 
     private async Task HandlePushAsync(HttpContext context)
     {
+        Interlocked.Increment(ref pushesInFlight);
+        try
+        {
+            await HandlePushCoreAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref pushesInFlight);
+        }
+    }
+
+    private async Task HandlePushCoreAsync(HttpContext context)
+    {
         var request = context.Request;
         byte[] body;
         using (var buffer = new MemoryStream())
         {
             await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
             body = buffer.ToArray();
+        }
+
+        if (ResponseDelay is { Ticks: > 0 } delay)
+        {
+            using var abandoned = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping.Token);
+            try
+            {
+                await Task.Delay(delay, abandoned.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client left or the double is stopping: cut the connection rather than answer a default 200.
+                context.Abort();
+                return;
+            }
         }
 
         var contentType = request.Headers.ContentType.ToString();
@@ -258,6 +357,11 @@ public sealed class LokiDouble : IAsyncDisposable
 
     private PushAnswer Answer(HttpRequest request, byte[] body, string contentType, string contentEncoding)
     {
+        if (downStatus is { } down)
+        {
+            return AnswerInjected(new InjectedResponse(down.Value, 1, null, null), body, contentType, contentEncoding, request.Headers["X-Scope-OrgID"].ToString());
+        }
+
         if (TryTakeInjected() is { } injectedResponse)
         {
             return AnswerInjected(injectedResponse, body, contentType, contentEncoding, request.Headers["X-Scope-OrgID"].ToString());

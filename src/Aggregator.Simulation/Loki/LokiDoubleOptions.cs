@@ -38,4 +38,13 @@ public sealed record LokiDoubleOptions
 
     /// <summary>The clock used for "too old" and "too new"; tests may substitute a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The port to listen on at 127.0.0.1; 0 (the default) takes any free port. A port a stopped double used can be
+    /// taken again at once (.NET sets SO_REUSEADDR on Linux listeners, so connections left in TIME_WAIT do not block it).
+    /// </summary>
+    public int Port { get; init; }
+
+    /// <summary>How long every push waits before it is processed and answered; see <see cref="LokiDouble.ResponseDelay"/>.</summary>
+    public TimeSpan ResponseDelay { get; init; }
 }

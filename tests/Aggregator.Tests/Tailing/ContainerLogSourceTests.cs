@@ -39,12 +39,19 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
 
     private static Func<Stream> Body(string text) => () => new TrickleStream(Encoding.UTF8.GetBytes(text));
 
-    private async Task<List<LogEntry>> Read(IPodApi api, ResumePoint resume, TailProgress progress, LogReadOutcome outcome)
+    private TailDependencies Dependencies(IPodApi api, TailSettings? settings = null, BufferBudget? budget = null, ShippingCounters? counters = null) =>
+        new(api, Sink.Ignore<LogEntry>().MapMaterializedValue(_ => Akka.NotUsed.Instance), Sys.Materializer(), settings ?? new TailSettings(),
+            budget ?? new BufferBudget(1 << 30), counters ?? new ShippingCounters(), Positions: null);
+
+    private Task<List<LogEntry>> Read(IPodApi api, ResumePoint resume, TailProgress progress, LogReadHandle outcome) =>
+        Read(Dependencies(api), resume, progress, outcome);
+
+    private async Task<List<LogEntry>> Read(TailDependencies dependencies, ResumePoint resume, TailProgress progress, LogReadHandle outcome)
     {
         var request = new PodLogRequest("prod", "web-0", "app", Follow: true, Previous: false, SinceSecond: resume.SinceSecond);
         resume.BeginResume();
         var entries = await ContainerLogSource
-            .Create(api, request, Web, resume, progress, new TailSettings(), outcome, CancellationToken.None)
+            .Create(request, Web, resume, progress, dependencies, outcome, CancellationToken.None)
             .RunWith(Sink.Seq<LogEntry>(), Sys.Materializer())
             .WaitAsync(TimeSpan.FromSeconds(20));
         return [.. entries];
@@ -59,8 +66,8 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
         var resume = new ResumePoint();
         var progress = new TailProgress();
 
-        var before = await Read(api, resume, progress, new LogReadOutcome());
-        var after = await Read(api, resume, progress, new LogReadOutcome());
+        var before = await Read(api, resume, progress, new LogReadHandle());
+        var after = await Read(api, resume, progress, new LogReadHandle());
 
         Assert.Equal(["a", "b"], before.Select(e => e.Line));
         Assert.Equal(["c", "d"], after.Select(e => e.Line));
@@ -76,7 +83,7 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
     public async Task A_refused_request_completes_the_stream_and_reports_its_error()
     {
         var api = new ScriptedPodApi(() => throw new PodLogException(HttpStatusCode.BadRequest, "container \"app\" is waiting to start"));
-        var outcome = new LogReadOutcome();
+        var outcome = new LogReadHandle();
 
         var entries = await Read(api, new ResumePoint(), new TailProgress(), outcome);
 
@@ -88,11 +95,99 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
     [Fact(Timeout = 30000)]
     public async Task An_empty_body_ends_cleanly_without_entries()
     {
-        var outcome = new LogReadOutcome();
+        var outcome = new LogReadHandle();
 
         var entries = await Read(new ScriptedPodApi(Body(string.Empty)), new ResumePoint(), new TailProgress(), outcome);
 
         Assert.Empty(entries);
         Assert.Null(outcome.Error);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Overlong_lines_are_truncated_with_a_marker_or_dropped_and_counted()
+    {
+        var longLine = new string('x', 3000);
+        var body = Body(Line(1, "short") + Line(2, longLine) + Line(3, "after"));
+        var counters = new ShippingCounters();
+        var truncating = Dependencies(new ScriptedPodApi(body), new TailSettings { MaxLineBytes = 1024 }, counters: counters);
+        var dropping = Dependencies(new ScriptedPodApi(body), new TailSettings { MaxLineBytes = 1024, OverlongLines = OverlongLines.Drop }, counters: counters);
+
+        var truncated = await Read(truncating, new ResumePoint(), new TailProgress(), new LogReadHandle());
+        var dropped = await Read(dropping, new ResumePoint(), new TailProgress(), new LogReadHandle());
+
+        Assert.Equal(3, truncated.Count);
+        Assert.Equal(1024, Encoding.UTF8.GetByteCount(truncated[1].Line));
+        Assert.EndsWith("…[truncated 3000 bytes to 1024]", truncated[1].Line, StringComparison.Ordinal);
+        Assert.Equal(["short", "after"], dropped.Select(e => e.Line));
+        Assert.Equal(1, counters.LinesTruncated);
+        Assert.Equal(1, counters.LinesDropped);
+        Assert.Equal(5, counters.EntriesRead);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Reading_waits_while_the_memory_budget_is_spent_and_goes_on_when_it_is_given_back()
+    {
+        var budget = new BufferBudget(100);
+        await budget.AcquireAsync(100, CancellationToken.None);
+        var dependencies = Dependencies(new ScriptedPodApi(Body(Line(1, "held back"))), budget: budget);
+
+        var reading = Read(dependencies, new ResumePoint(), new TailProgress(), new LogReadHandle());
+        await AwaitConditionAsync(() => Task.FromResult(budget.Waiting == 1), TimeSpan.FromSeconds(10));
+        Assert.False(reading.IsCompleted);
+
+        budget.Release(100);
+        var entries = await reading;
+        Assert.Equal(["held back"], entries.Select(e => e.Line));
+        Assert.Equal(entries[0].Weight, budget.Used);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_reopen_request_ends_a_quiet_stream_cleanly()
+    {
+        var quiet = new BlockingStream(Encoding.UTF8.GetBytes(Line(1, "before the stall")));
+        var handle = new LogReadHandle();
+        var reading = Read(Dependencies(new ScriptedPodApi(() => quiet)), new ResumePoint(), new TailProgress(), handle);
+        await AwaitConditionAsync(() => Task.FromResult(quiet.Waiting), TimeSpan.FromSeconds(10));
+
+        handle.RequestReopen();
+
+        var entries = await reading;
+        Assert.Equal(["before the stall"], entries.Select(e => e.Line));
+        Assert.True(handle.ReopenRequested);
+        Assert.Null(handle.Error);
+    }
+
+    /// <summary>Returns its bytes, then blocks like a follow stream with nothing new, until cancelled.</summary>
+    private sealed class BlockingStream(byte[] first) : Stream
+    {
+        private bool _sent;
+
+        public bool Waiting { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_sent)
+            {
+                _sent = true;
+                first.CopyTo(buffer);
+                return first.Length;
+            }
+
+            Waiting = true;
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

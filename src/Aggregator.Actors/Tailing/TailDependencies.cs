@@ -1,0 +1,30 @@
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+using Akka;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+
+namespace Aggregator.Actors.Tailing;
+
+/// <summary>What every tail of a node shares: the API, the pipeline and its memory budget, where positions come from.</summary>
+/// <param name="Api">Log and pod requests.</param>
+/// <param name="Pipeline">Where entries go.</param>
+/// <param name="Materializer">Runs each tail's reading stream.</param>
+/// <param name="Settings">Reading and reopening.</param>
+/// <param name="Budget">Memory of log data between reading and Loki's answer.</param>
+/// <param name="Counters">Totals of read, shipped and refused lines.</param>
+/// <param name="Positions">Where a new tail learns what Loki holds already; null reads every log from its start.</param>
+public sealed record TailDependencies(
+    IPodApi Api,
+    Sink<LogEntry, NotUsed> Pipeline,
+    IMaterializer Materializer,
+    TailSettings Settings,
+    BufferBudget Budget,
+    ShippingCounters Counters,
+    IStreamPositions? Positions)
+{
+    private int _positionWarningGiven;
+
+    /// <summary>True the first time only: a refused position query is said once, not once per container.</summary>
+    public bool FirstPositionWarning() => Interlocked.Exchange(ref _positionWarningGiven, 1) == 0;
+}
