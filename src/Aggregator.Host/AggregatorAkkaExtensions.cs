@@ -4,10 +4,10 @@ using Aggregator.Actors.Pipeline;
 using Aggregator.Actors.Tailing;
 using Akka;
 using Akka.Actor;
-using Akka.Event;
 using Akka.Hosting;
 using Akka.Streams;
 using k8s;
+using Microsoft.Extensions.Logging;
 
 namespace Aggregator.Host;
 
@@ -25,7 +25,7 @@ public static class AggregatorAkkaExtensions
             .AddHocon(
                 $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {(int)settings.ShutdownGrace.TotalSeconds + 1}s",
                 HoconAddMode.Prepend)
-            .WithActors((system, registry, _) =>
+            .WithActors((system, registry, resolver) =>
         {
             var materializer = system.Materializer(namePrefix: "pipeline");
             var pusher = system.ActorOf(
@@ -51,15 +51,15 @@ public static class AggregatorAkkaExtensions
             {
                 pipeline.Complete();
                 var flushed = await Task.WhenAny(pipeline.Completion, Task.Delay(settings.ShutdownGrace)).ConfigureAwait(false) == pipeline.Completion;
-                var log = system.Log;
+                // Straight to the host's logging: Akka's own log may be shut down before this is written.
+                var log = resolver.GetService<ILoggerFactory>().CreateLogger("Aggregator.Shutdown");
                 if (!flushed || runtime.Counters.EntriesInFlight > 0)
                 {
-                    log.Warning("Shutting down with {0} entries read but not delivered to Loki within the {1:0.#} s grace period; the next start reads them again",
-                        runtime.Counters.EntriesInFlight, settings.ShutdownGrace.TotalSeconds);
+                    ShutdownLog.NotFlushed(log, runtime.Counters.EntriesInFlight, settings.ShutdownGrace.TotalSeconds);
                 }
                 else
                 {
-                    log.Info("Everything read was delivered before shutdown ({0} entries)", runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected);
+                    ShutdownLog.Flushed(log, runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected);
                 }
 
                 return Done.Instance;

@@ -27,7 +27,8 @@ public static class AggregatorHost
             .Build();
 
     /// <summary>A host running the aggregator with <paramref name="settings"/>; nothing starts before the host does.</summary>
-    public static IHost Build(AggregatorSettings settings, IConfiguration configuration, TextWriter? standardOutput = null)
+    public static IHost Build(
+        AggregatorSettings settings, IConfiguration configuration, TextWriter? standardOutput = null, Action<ILoggingBuilder>? logging = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -49,6 +50,7 @@ public static class AggregatorHost
                 console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         }
 
+        logging?.Invoke(builder.Logging);
         var runtime = new AggregatorRuntime(settings.BufferBudget);
         var kubernetes = new Kubernetes(settings.Kubernetes);
         var loki = settings.Loki is { } lokiSettings ? new LokiClient(lokiSettings) : null;

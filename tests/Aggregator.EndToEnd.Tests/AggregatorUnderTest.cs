@@ -4,6 +4,7 @@ using Aggregator.Simulation.Kubernetes;
 using Aggregator.Simulation.Loki;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Aggregator.EndToEnd.Tests;
 
@@ -30,9 +31,9 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
     public AggregatorRuntime Runtime => _host!.Services.GetRequiredService<AggregatorRuntime>();
 
     /// <summary>Starts the doubles; the aggregator itself starts with <see cref="StartAggregatorAsync"/>, so a test can prepare pods first.</summary>
-    public static async Task<AggregatorUnderTest> CreateAsync(LokiDoubleOptions? lokiOptions = null)
+    public static async Task<AggregatorUnderTest> CreateAsync(LokiDoubleOptions? lokiOptions = null, KubernetesDoubleOptions? kubernetesOptions = null)
     {
-        var kubernetes = await KubernetesApiDouble.StartAsync();
+        var kubernetes = await KubernetesApiDouble.StartAsync(kubernetesOptions);
         var loki = await LokiDouble.StartAsync(lokiOptions);
         return new AggregatorUnderTest(kubernetes, loki, Directory.CreateTempSubdirectory("aggregator-e2e-"));
     }
@@ -57,9 +58,20 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
         }
 
         var configuration = AggregatorHost.Configuration([], overrides);
-        _host = AggregatorHost.Build(AggregatorSettings.From(configuration), configuration);
+        _host = AggregatorHost.Build(AggregatorSettings.From(configuration), configuration, logging: l => l.AddProvider(Logs).AddFilter<CapturedLogs>(level => level >= LogLevel.Information));
         await _host.StartAsync();
     }
+
+    /// <summary>Stops the aggregator as SIGTERM would, leaving the doubles running; it can be started again.</summary>
+    public async Task StopAggregatorAsync()
+    {
+        await _host!.StopAsync(CancellationToken.None);
+        _host.Dispose();
+        _host = null;
+    }
+
+    /// <summary>What the aggregator logged, at Information and above.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     /// <summary>Waits until the Loki double holds every line written to these streams.</summary>
     public Task WaitForDeliveryAsync(params (string Namespace, string Pod, string Container)[] streams) =>

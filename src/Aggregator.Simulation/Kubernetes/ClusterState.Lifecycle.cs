@@ -12,7 +12,7 @@ internal sealed partial class ClusterState
         string? nodeName)
     {
         var pod = new SimulatedPod(ns, name, containers, initContainers ?? [],
-            new Dictionary<string, string>(labels ?? new Dictionary<string, string>()), nodeName ?? options.NodeName, DateTime.UtcNow);
+            new Dictionary<string, string>(labels ?? new Dictionary<string, string>()), nodeName ?? options.NodeName, options.Clock.GetUtcNow().UtcDateTime);
         lock (gate)
         {
             if (!pods.TryAdd((ns, name), pod))
@@ -30,7 +30,7 @@ internal sealed partial class ClusterState
         lock (gate)
         {
             var pod = PodOrThrow(ns, name);
-            var now = DateTime.UtcNow;
+            var now = options.Clock.GetUtcNow().UtcDateTime;
             foreach (var init in pod.InitContainers.Where(c => !c.HasCompleted))
             {
                 (init.Running ?? init.StartNewInstance(now)).Terminate(0, now);
@@ -62,7 +62,7 @@ internal sealed partial class ClusterState
                 throw new InvalidOperationException($"Init container \"{container}\" of {ns}/{name} has already started.");
             }
 
-            slot.StartNewInstance(DateTime.UtcNow);
+            slot.StartNewInstance(options.Clock.GetUtcNow().UtcDateTime);
             Publish(pod, "MODIFIED");
         }
     }
@@ -73,7 +73,7 @@ internal sealed partial class ClusterState
         {
             var pod = PodOrThrow(ns, name);
             var slot = InitSlotOrThrow(pod, container);
-            var now = DateTime.UtcNow;
+            var now = options.Clock.GetUtcNow().UtcDateTime;
             (slot.Running ?? slot.StartNewInstance(now)).Terminate(0, now);
             if (pod.InitializationDone)
             {
@@ -92,7 +92,7 @@ internal sealed partial class ClusterState
         lock (gate)
         {
             var pod = PodOrThrow(ns, name);
-            pod.AddEphemeral(container).StartNewInstance(DateTime.UtcNow);
+            pod.AddEphemeral(container).StartNewInstance(options.Clock.GetUtcNow().UtcDateTime);
             Publish(pod, "MODIFIED");
         }
     }
@@ -109,7 +109,7 @@ internal sealed partial class ClusterState
                 throw new InvalidOperationException($"Container \"{container}\" of {ns}/{name} has never started; start the pod first.");
             }
 
-            var now = DateTime.UtcNow;
+            var now = options.Clock.GetUtcNow().UtcDateTime;
             if (slot.WaitingReason is null)
             {
                 // A crash-looping container already counted its restart when it crashed.
@@ -130,7 +130,7 @@ internal sealed partial class ClusterState
             var pod = PodOrThrow(ns, name);
             var slot = SlotOrThrow(pod, container);
             var running = slot.Running ?? throw new InvalidOperationException($"Container \"{container}\" of {ns}/{name} is not running.");
-            running.Terminate(exitCode, DateTime.UtcNow);
+            running.Terminate(exitCode, options.Clock.GetUtcNow().UtcDateTime);
             slot.RestartCount++;
             slot.WaitingReason = "CrashLoopBackOff";
             Publish(pod, "MODIFIED");
@@ -144,7 +144,7 @@ internal sealed partial class ClusterState
             var pod = PodOrThrow(ns, name);
             var slot = SlotOrThrow(pod, container);
             var running = slot.Running ?? throw new InvalidOperationException($"Container \"{container}\" of {ns}/{name} is not running.");
-            running.Terminate(exitCode, DateTime.UtcNow);
+            running.Terminate(exitCode, options.Clock.GetUtcNow().UtcDateTime);
             Publish(pod, "MODIFIED");
         }
     }
@@ -155,7 +155,7 @@ internal sealed partial class ClusterState
         lock (gate)
         {
             var pod = PodOrThrow(ns, name);
-            var now = DateTime.UtcNow;
+            var now = options.Clock.GetUtcNow().UtcDateTime;
             foreach (var slot in pod.AllContainers)
             {
                 slot.Running?.Terminate(0, now);

@@ -24,7 +24,7 @@ internal sealed partial class ClusterState
             var slot = SlotOrThrow(PodOrThrow(ns, name), container);
             var instance = slot.Running
                 ?? throw new InvalidOperationException($"Container \"{container}\" of {ns}/{name} is not running; it cannot write.");
-            var timestamp = instance.NextTimestamp(timestampNanos);
+            var timestamp = instance.NextTimestamp(timestampNanos, (options.Clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100);
             instance.Append(SplitAsRuntime(Encoding.UTF8.GetBytes(line), timestamp, stream));
             if (!written.TryGetValue((ns, name, container), out var records))
             {

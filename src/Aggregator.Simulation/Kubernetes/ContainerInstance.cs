@@ -44,11 +44,11 @@ internal sealed class ContainerInstance
     /// The timestamp for a new line: the requested one, or the wall clock nudged past the previous line
     /// so that every default-stamped line of an instance is distinct.
     /// </summary>
-    public long NextTimestamp(long? requested)
+    public long NextTimestamp(long? requested, long nowNanos)
     {
         lock (gate)
         {
-            var timestamp = requested ?? Math.Max(KubeTime.NowNanos(), lastTimestamp + 1);
+            var timestamp = requested ?? Math.Max(nowNanos, lastTimestamp + 1);
             lastTimestamp = Math.Max(lastTimestamp, timestamp);
             return timestamp;
         }

@@ -20,4 +20,7 @@ public sealed record KubernetesDoubleOptions
 
     /// <summary>The user requests are taken to come from; it appears in the 403 messages of injected faults.</summary>
     public string UserName { get; init; } = "system:serviceaccount:default:log-aggregator";
+
+    /// <summary>The simulated cluster's clock: pod and container times and default line timestamps (see <see cref="SimulatedClock"/>).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
