@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Aggregator.Simulation.Kubernetes;
+using Aggregator.Simulation.Loki;
+
+namespace Aggregator.EndToEnd.Tests;
+
+/// <summary>The real executable, as a container would run it: configured by environment variables, stopped by SIGTERM.</summary>
+public sealed partial class ProcessTests
+{
+    [Fact(Timeout = 90_000)]
+    public async Task On_SIGTERM_the_aggregator_flushes_what_it_read_to_Loki_and_exits_0()
+    {
+        await using var kubernetes = await KubernetesApiDouble.StartAsync();
+        await using var loki = await LokiDouble.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("aggregator-process-");
+        try
+        {
+            kubernetes.CreatePod("shop", "web-0", ["app"]);
+            kubernetes.StartPod("shop", "web-0");
+            for (var i = 0; i < 40; i++)
+            {
+                kubernetes.WriteLine("shop", "web-0", "app", $"line {i}");
+            }
+
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "aggregator.dll"), "run"])
+            {
+                WorkingDirectory = directory.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["NAMESPACE"] = "shop";
+            start.Environment["LOKI_URL"] = loki.BaseUri.ToString();
+            // A batch timeout far longer than the test: only the shutdown flush can deliver these lines.
+            start.Environment["BATCH_TIMEOUT"] = "600";
+            start.Environment["KUBECONFIG"] = kubernetes.WriteKubeconfig(Path.Combine(directory.FullName, "kubeconfig"));
+            start.Environment["POD_NAME"] = "aggregator-0";
+            using var process = Process.Start(start)!;
+            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
+            process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            await AggregatorUnderTest.Eventually(() => output.Any(l => l.Contains("Tailing shop/web-0/app", StringComparison.Ordinal)), "the aggregator tails the pod");
+            await AggregatorUnderTest.Eventually(() => kubernetes.OpenLogStreamCount == 1, "the log stream is open");
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync();
+            Assert.Equal(0, process.ExitCode);
+            var flushed = output.Select(l => Flushed().Match(l)).SingleOrDefault(m => m.Success);
+            Assert.True(flushed is not null, string.Join(Environment.NewLine, output));
+            var entries = int.Parse(flushed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(entries > 0);
+            Assert.Equal(entries, loki.EntryCount);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"Everything read was delivered before shutdown \((\d+) entries\)")]
+    private static partial Regex Flushed();
+}
