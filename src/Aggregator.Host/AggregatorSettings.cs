@@ -64,8 +64,8 @@ public sealed record AggregatorSettings(
         MaxLineBytes = options.MaxLineBytes is >= 1024
             ? options.MaxLineBytes
             : throw new ConfigurationException($"Aggregator:Tail:MaxLineBytes is {options.MaxLineBytes}: expected at least 1024"),
-        OverlongLines = Enum.TryParse<OverlongLines>(options.OverlongLines, ignoreCase: true, out var overlong) && Enum.IsDefined(overlong)
-            ? overlong
+        OverlongLines = Enum.GetNames<OverlongLines>().FirstOrDefault(n => string.Equals(n, options.OverlongLines?.Trim(), StringComparison.OrdinalIgnoreCase)) is { } name
+            ? Enum.Parse<OverlongLines>(name)
             : throw new ConfigurationException($"Aggregator:Tail:OverlongLines is '{options.OverlongLines}': expected Truncate or Drop"),
         StallMinimumQuiet = TimeSpan.FromSeconds(Positive(options.StallMinimumQuietSeconds, "Aggregator:Tail:StallMinimumQuietSeconds")),
         StallCheckInterval = TimeSpan.FromSeconds(Positive(options.StallCheckIntervalSeconds, "Aggregator:Tail:StallCheckIntervalSeconds")),
@@ -242,9 +242,9 @@ public sealed record AggregatorSettings(
     }
 
     private static double Positive(double value, string key) =>
-        value > 0 && !double.IsNaN(value) && !double.IsInfinity(value)
+        value > 0 && value <= 31_536_000 && !double.IsNaN(value)
             ? value
-            : throw new ConfigurationException($"{key} is {value.ToString(CultureInfo.InvariantCulture)}: expected a number above 0");
+            : throw new ConfigurationException($"{key} is {value.ToString(CultureInfo.InvariantCulture)}: expected a number above 0 and at most 31536000 (a year)");
 
     private static List<string> List(string? value) =>
         string.IsNullOrWhiteSpace(value)

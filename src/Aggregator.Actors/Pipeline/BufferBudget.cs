@@ -44,6 +44,11 @@ public sealed class BufferBudget(long capacity)
     /// </summary>
     public Task AcquireAsync(long weight, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
         lock (_gate)
         {
             if (_waiting.Count == 0 && Fits(weight))
@@ -56,7 +61,7 @@ public sealed class BufferBudget(long capacity)
             var node = _waiting.AddLast((weight, granted));
             if (cancellationToken.CanBeCanceled)
             {
-                cancellationToken.Register(() =>
+                var registration = cancellationToken.Register(() =>
                 {
                     lock (_gate)
                     {
@@ -71,6 +76,7 @@ public sealed class BufferBudget(long capacity)
 
                     granted.TrySetCanceled(cancellationToken);
                 });
+                granted.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
             return granted.Task;

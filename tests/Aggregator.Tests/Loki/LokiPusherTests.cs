@@ -188,4 +188,207 @@ public sealed class LokiPusherTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(2, counters.Pushes);
         Assert.Null(counters.LastPushError);
     }
+
+    private static string TooOldLine(int i) =>
+        $"entry with timestamp 2026-11-17 12:00:0{i} +0000 UTC ignored, reason: 'entry for stream '{{container=\"app\", namespace=\"prod\", pod=\"web-0\"}}' has timestamp too old: 2026-11-17T12:00:0{i}Z, oldest acceptable timestamp is: 2026-11-18T12:00:00Z',";
+
+    private const string TooFarBehindLine =
+        "entry with timestamp 2026-11-25 10:00:00 +0000 UTC ignored, reason: 'entry too far behind, entry timestamp is: 2026-11-25T10:00:00Z, oldest acceptable timestamp is: 2026-11-25T11:00:00Z',";
+
+    private static ShipOutcome TooLarge => new(ShipResult.Rejected, 413, "request body too large");
+
+    [Fact(Timeout = 30000)]
+    public async Task A_413_for_several_entries_sends_them_again_as_two_halves_in_order_and_completes_after_both()
+    {
+        var second = new TaskCompletionSource<ShipOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shipper = new ScriptedShipper().Then(TooLarge).Then(ShipOutcome.Delivered).Then(() => second.Task);
+        var counters = new ShippingCounters();
+        var pusher = Pusher(shipper, counters);
+        var batch = SomeBatch("web-0", 5);
+
+        pusher.Tell(new PushRequested(batch), TestActor);
+        await AwaitConditionAsync(() => Task.FromResult(shipper.Calls.Count == 3), Wait);
+
+        Assert.False(HasMessages);
+        var calls = shipper.Calls;
+        Assert.Same(batch, calls[0]);
+        Assert.Equal(batch.Entries.Take(2), calls[1].Entries);
+        Assert.Equal(batch.Entries.Skip(2), calls[2].Entries);
+        second.SetResult(ShipOutcome.Delivered);
+
+        await ExpectMsgAsync(new PushCompleted(5, ShipResult.Delivered), Wait);
+        Assert.Equal(5, counters.EntriesShipped);
+        Assert.Equal(batch.Weight, counters.BytesShipped);
+        Assert.Equal(0, counters.EntriesRejected);
+        Assert.Equal(2, counters.Pushes);
+        Assert.Equal(0, counters.PushRetries);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_half_that_is_still_too_large_is_halved_again_before_the_second_half_goes()
+    {
+        var shipper = new ScriptedShipper()
+            .Then(TooLarge)
+            .Then(TooLarge)
+            .Then(ShipOutcome.Delivered)
+            .Then(ShipOutcome.Delivered)
+            .Then(ShipOutcome.Delivered);
+        var counters = new ShippingCounters();
+        var pusher = Pusher(shipper, counters);
+        var batch = SomeBatch("web-0", 4);
+
+        pusher.Tell(new PushRequested(batch), TestActor);
+
+        await ExpectMsgAsync(new PushCompleted(4, ShipResult.Delivered), Wait);
+        Assert.Equal(
+            [["web-0 line 0", "web-0 line 1", "web-0 line 2", "web-0 line 3"], ["web-0 line 0", "web-0 line 1"], ["web-0 line 0"], ["web-0 line 1"], ["web-0 line 2", "web-0 line 3"]],
+            shipper.Calls.Select(c => c.Entries.Select(e => e.Line).ToArray()));
+        Assert.Equal(4, counters.EntriesShipped);
+        Assert.Equal(batch.Weight, counters.BytesShipped);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_413_for_a_single_entry_is_rejected_for_good()
+    {
+        var shipper = new ScriptedShipper().Then(TooLarge);
+        var counters = new ShippingCounters();
+        var pusher = Pusher(shipper, counters);
+
+        pusher.Tell(new PushRequested(SomeBatch("web-0", 1)), TestActor);
+
+        await ExpectMsgAsync(new PushCompleted(1, ShipResult.Rejected), Wait);
+        Assert.Single(shipper.Calls);
+        Assert.Equal(1, counters.EntriesRejected);
+        Assert.Equal(0, counters.EntriesShipped);
+        Assert.Equal(new Dictionary<string, long> { ["other"] = 1 }, counters.RejectedByReason);
+        Assert.Equal("request body too large", counters.LastPushError);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_single_entry_refused_after_halving_leaves_the_rest_delivered_and_the_batch_counts_as_rejected()
+    {
+        var shipper = new ScriptedShipper().Then(TooLarge).Then(TooLarge).Then(ShipOutcome.Delivered);
+        var counters = new ShippingCounters();
+        var pusher = Pusher(shipper, counters);
+        var batch = SomeBatch("web-0", 2);
+
+        pusher.Tell(new PushRequested(batch), TestActor);
+
+        await ExpectMsgAsync(new PushCompleted(2, ShipResult.Rejected), Wait);
+        Assert.Equal(3, shipper.Calls.Count);
+        Assert.Equal(1, counters.EntriesRejected);
+        Assert.Equal(1, counters.EntriesShipped);
+        Assert.Equal(batch.Entries[1].Weight, counters.BytesShipped);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_push_requested_during_halving_waits_until_the_split_batch_is_settled()
+    {
+        var shipper = new ScriptedShipper().Then(TooLarge).Then(ShipOutcome.Delivered).Then(ShipOutcome.Delivered).Then(ShipOutcome.Delivered);
+        var counters = new ShippingCounters();
+        var pusher = Pusher(shipper, counters);
+        var one = SomeBatch("web-0", 2);
+        var two = SomeBatch("api-0", 3);
+
+        pusher.Tell(new PushRequested(one), TestActor);
+        pusher.Tell(new PushRequested(two), TestActor);
+
+        await ExpectMsgAsync(new PushCompleted(2, ShipResult.Delivered), Wait);
+        await ExpectMsgAsync(new PushCompleted(3, ShipResult.Delivered), Wait);
+        Assert.Equal(
+            [["web-0 line 0", "web-0 line 1"], ["web-0 line 0"], ["web-0 line 1"], ["api-0 line 0", "api-0 line 1", "api-0 line 2"]],
+            shipper.Calls.Select(c => c.Entries.Select(e => e.Line).ToArray()));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_partial_400_counts_the_refused_entries_by_reason_and_the_rest_as_shipped()
+    {
+        var body = string.Join('\n', TooOldLine(1), TooOldLine(2), TooFarBehindLine, "user 'fake', total ignored: 3 out of 10");
+        var shipper = new ScriptedShipper().Then(new ShipOutcome(ShipResult.Rejected, 400, body));
+        var counters = new ShippingCounters();
+        counters.Read(10);
+        var pusher = Pusher(shipper, counters);
+        var batch = SomeBatch("web-0", 10);
+        Assert.Equal(10, counters.EntriesInFlight);
+
+        pusher.Tell(new PushRequested(batch), TestActor);
+
+        await ExpectMsgAsync(new PushCompleted(10, ShipResult.Rejected), Wait);
+        Assert.Equal(3, counters.EntriesRejected);
+        Assert.Equal(7, counters.EntriesShipped);
+        Assert.Equal(batch.Weight * 7 / 10, counters.BytesShipped);
+        Assert.Equal(new Dictionary<string, long> { ["too_old"] = 2, ["too_far_behind"] = 1 }, counters.RejectedByReason);
+        Assert.Equal(0, counters.EntriesInFlight);
+        Assert.Equal(1, counters.Pushes);
+        Assert.Equal(body, counters.LastPushError);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Rejections_by_reason_add_up_over_batches()
+    {
+        var shipper = new ScriptedShipper()
+            .Then(new ShipOutcome(ShipResult.Rejected, 400, TooOldLine(1) + "\nuser 'fake', total ignored: 1 out of 4"))
+            .Then(ShipOutcome.Delivered)
+            .Then(new ShipOutcome(ShipResult.Rejected, 400, string.Join('\n', TooOldLine(1), TooOldLine(2), TooFarBehindLine, "user 'fake', total ignored: 3 out of 3")));
+        var counters = new ShippingCounters();
+        counters.Read(4 + 2 + 3 + 1);
+        var pusher = Pusher(shipper, counters);
+
+        pusher.Tell(new PushRequested(SomeBatch("web-0", 4)), TestActor);
+        pusher.Tell(new PushRequested(SomeBatch("api-0", 2)), TestActor);
+        pusher.Tell(new PushRequested(SomeBatch("db-0", 3)), TestActor);
+
+        await ExpectMsgAsync(new PushCompleted(4, ShipResult.Rejected), Wait);
+        await ExpectMsgAsync(new PushCompleted(2, ShipResult.Delivered), Wait);
+        await ExpectMsgAsync(new PushCompleted(3, ShipResult.Rejected), Wait);
+        Assert.Equal(new Dictionary<string, long> { ["too_old"] = 3, ["too_far_behind"] = 1 }, counters.RejectedByReason);
+        Assert.Equal(4, counters.EntriesRejected);
+        Assert.Equal(3 + 2, counters.EntriesShipped);
+
+        // One entry read is not settled yet.
+        Assert.Equal(1, counters.EntriesInFlight);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task EntriesInFlight_counts_what_was_read_and_is_not_settled_yet()
+    {
+        var delivery = new TaskCompletionSource<ShipOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shipper = new ScriptedShipper().Then(() => delivery.Task);
+        var counters = new ShippingCounters();
+        var pusher = Pusher(shipper, counters);
+        Assert.Equal(0, counters.EntriesInFlight);
+
+        counters.Read(3);
+        counters.Read(2);
+        pusher.Tell(new PushRequested(SomeBatch("web-0", 5)), TestActor);
+        await AwaitConditionAsync(() => Task.FromResult(shipper.Calls.Count == 1), Wait);
+        Assert.Equal(5, counters.EntriesRead);
+        Assert.Equal(5, counters.EntriesInFlight);
+
+        delivery.SetResult(ShipOutcome.Delivered);
+        await ExpectMsgAsync(new PushCompleted(5, ShipResult.Delivered), Wait);
+        Assert.Equal(0, counters.EntriesInFlight);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Against_a_loki_double_a_413_batch_is_stored_completely_through_its_halves()
+    {
+        await using var loki = await Aggregator.Simulation.Loki.LokiDouble.StartAsync();
+        using var client = new LokiClient(new LokiSettings { PushUri = loki.PushUri });
+        loki.EnqueueResponses(413);
+        var counters = new ShippingCounters();
+        var pusher = Pusher(client, counters);
+        var now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+        var batch = Batch([.. Enumerable.Range(0, 6).Select(i => (Stream("web-0"), now + i, $"line {i}"))]);
+
+        pusher.Tell(new PushRequested(batch), TestActor);
+
+        await ExpectMsgAsync(new PushCompleted(6, ShipResult.Delivered), Wait);
+        Assert.Equal([413, 204, 204], loki.Pushes.Select(p => p.StatusCode));
+        Assert.Equal([6, 3, 3], loki.Pushes.Select(p => p.EntryCount));
+        Assert.Equal(
+            ["line 0", "line 1", "line 2", "line 3", "line 4", "line 5"],
+            loki.EntriesOf(new Dictionary<string, string> { ["pod"] = "web-0" }).Select(e => e.Line));
+        Assert.Equal(6, counters.EntriesShipped);
+    }
 }
