@@ -23,22 +23,31 @@ public static class AggregatorAkkaExtensions
         IStreamPositions? positions, AggregatorRuntime runtime) =>
         builder
             .AddHocon(
-                $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {(int)settings.ShutdownGrace.TotalSeconds + 1}s",
+                $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {(int)settings.ShutdownGrace.TotalSeconds + 1}s\n" +
+                // The scheduler's clock wakes a thread every tick; the aggregator's timers are seconds long.
+                "akka.scheduler.tick-duration = 50ms",
                 HoconAddMode.Prepend)
             .WithActors((system, registry, resolver) =>
         {
             var materializer = system.Materializer(namePrefix: "pipeline");
-            var pusher = system.ActorOf(
-                LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum), "loki-pusher");
-            var pipeline = LogPipeline.Start(settings.Pipeline, pusher, materializer, runtime.Budget);
+            // One pusher per lane: the lanes' requests are in flight together.
+            var pushers = Enumerable.Range(0, settings.Pipeline.Lanes)
+                .Select(lane => system.ActorOf(
+                    LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum), $"loki-pusher-{lane}"))
+                .ToList();
+            var pusher = pushers[0];
+            var pipeline = LogPipeline.Start(settings.Pipeline, pushers, materializer, runtime.Budget);
             var dependencies = new TailDependencies(
                 new KubernetesPodApi((Kubernetes)kubernetes), pipeline.EntrySink, materializer, settings.Tail, runtime.Budget, runtime.Counters,
                 settings.ResumeFromLoki ? positions : null);
             var tails = system.ActorOf(ContainerTails.Props(dependencies), "tails");
             var watchers = settings.Namespaces
-                .Select(ns => system.ActorOf(PodWatcher.Props(ns, kubernetes, tails, settings.Discovery), $"pod-watcher-{ns ?? "all"}"))
+                .Select(ns => system.ActorOf(PodWatcher.Props(ns, kubernetes, tails, settings.Discovery, runtime.Counters), $"pod-watcher-{ns ?? "all"}"))
                 .ToList();
 
+            // Straight to the host's logging: Akka's own log may be shut down before shutdown reports; and resolved
+            // now, as the service provider may be gone by then.
+            var log = resolver.GetService<ILoggerFactory>().CreateLogger("Aggregator.Shutdown");
             var shutdown = CoordinatedShutdown.Get(system);
             shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-tailing", async () =>
             {
@@ -51,8 +60,6 @@ public static class AggregatorAkkaExtensions
             {
                 pipeline.Complete();
                 var flushed = await Task.WhenAny(pipeline.Completion, Task.Delay(settings.ShutdownGrace)).ConfigureAwait(false) == pipeline.Completion;
-                // Straight to the host's logging: Akka's own log may be shut down before this is written.
-                var log = resolver.GetService<ILoggerFactory>().CreateLogger("Aggregator.Shutdown");
                 if (!flushed || runtime.Counters.EntriesInFlight > 0)
                 {
                     ShutdownLog.NotFlushed(log, runtime.Counters.EntriesInFlight, settings.ShutdownGrace.TotalSeconds);
@@ -67,6 +74,12 @@ public static class AggregatorAkkaExtensions
 
             registry.Register<LokiPusher>(pusher);
             registry.Register<ContainerTails>(tails);
+            foreach (var ns in settings.Namespaces.OfType<string>())
+            {
+                runtime.Counters.KnowNamespace(ns);
+            }
+
+            runtime.System = system;
             runtime.Pipeline = pipeline;
             runtime.Tails = tails;
             runtime.Watchers = watchers;

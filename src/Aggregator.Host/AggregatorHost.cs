@@ -1,4 +1,5 @@
 using Aggregator.Actors.Loki;
+using Aggregator.Host.Operations;
 using Akka.Hosting;
 using k8s;
 using Microsoft.Extensions.Configuration;
@@ -8,7 +9,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Aggregator.Host;
 
-/// <summary>Builds the aggregator's generic host: configuration, logging, the Kubernetes client, the shipper and the actor system.</summary>
+/// <summary>
+/// Builds the aggregator's generic host: configuration, logging, the Kubernetes client, the shipper, the actor
+/// system, and the admin and metrics endpoints.
+/// </summary>
 public static class AggregatorHost
 {
     /// <summary>
@@ -37,12 +41,27 @@ public static class AggregatorHost
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(console =>
+        if (settings.LogFormat == LogFormat.Json)
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        });
+            builder.Logging.AddJsonConsole(console =>
+            {
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                console.UseUtcTimestamp = true;
+                console.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+        }
+
+        var recentLogs = new RecentLogs();
+        builder.Logging.AddProvider(recentLogs);
         if (settings.Loki is null)
         {
             // Standard output carries the log entries themselves; the aggregator's own messages go to stderr.
@@ -56,6 +75,7 @@ public static class AggregatorHost
         var loki = settings.Loki is { } lokiSettings ? new LokiClient(lokiSettings) : null;
         ILogShipper shipper = loki is not null ? loki : new StdoutShipper(standardOutput ?? Console.Out);
         builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(recentLogs);
         builder.Services.AddSingleton<IKubernetes>(kubernetes);
         builder.Services.AddSingleton(shipper);
         builder.Services.AddAkka("aggregator", akka =>
@@ -67,6 +87,10 @@ public static class AggregatorHost
             });
             akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
+
+        // After the actor system, so that it starts once the actors run and stops before they do.
+        builder.Services.AddHostedService(services => new OperationsEndpoints(
+            settings, runtime, recentLogs, services.GetRequiredService<ILoggerFactory>()));
         return builder.Build();
     }
 }

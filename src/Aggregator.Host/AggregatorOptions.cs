@@ -48,6 +48,41 @@ public sealed class AggregatorOptions
 
     /// <summary>How the Kubernetes API is reached.</summary>
     public KubernetesOptions Kubernetes { get; set; } = new();
+
+    /// <summary>LOG_FORMAT: the aggregator's own log, <c>Text</c> (one line per message) or <c>Json</c> (JSON lines).</summary>
+    public string LogFormat { get; set; } = "Text";
+
+    /// <summary>The admin endpoint that <c>aggregator ctl</c> talks to.</summary>
+    public AdminOptions Admin { get; set; } = new();
+
+    /// <summary>The Prometheus metrics and health endpoint.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+}
+
+/// <summary>Admin endpoint settings; <c>aggregator ctl</c> reads the same ones to find the aggregator.</summary>
+public sealed class AdminOptions
+{
+    /// <summary>The address to listen on; anything but loopback needs <see cref="Token"/>.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>ADMIN_PORT: the port to listen on (Petabridge.Cmd's 9110); 0 picks a free one.</summary>
+    public int Port { get; set; } = 9110;
+
+    /// <summary>ADMIN_TOKEN: a bearer token every admin request must carry; required off loopback.</summary>
+    public string? Token { get; set; }
+}
+
+/// <summary>Metrics and health endpoint settings.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>The address to listen on; <c>*</c> (the default) is every address, as Prometheus and the kubelet's probes need.</summary>
+    public string Address { get; set; } = "*";
+
+    /// <summary>METRICS_PORT: the port of <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c>; 0 picks a free one.</summary>
+    public int Port { get; set; } = 9102;
+
+    /// <summary>/healthz fails when entries wait for Loki and no push attempt has finished for this many seconds.</summary>
+    public double StuckAfterSeconds { get; set; } = 300;
 }
 
 /// <summary>Loki settings.</summary>
@@ -110,7 +145,7 @@ public sealed class TailOptions
 public sealed class BatchOptions
 {
     /// <summary>BATCH_SIZE: most lines in one batch.</summary>
-    public int Size { get; set; } = 1000;
+    public int Size { get; set; } = 5000;
 
     /// <summary>BATCH_TIMEOUT: seconds a line waits at most for its batch to fill (fractions allowed).</summary>
     public double TimeoutSeconds { get; set; } = 1;
@@ -119,7 +154,7 @@ public sealed class BatchOptions
     public int MaxBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Number of batching lanes streams are spread over.</summary>
-    public int Lanes { get; set; } = 8;
+    public int Lanes { get; set; } = 16;
 }
 
 /// <summary>Kubernetes API settings; by default KubernetesClient's own: KUBECONFIG, ~/.kube/config, then in-cluster.</summary>

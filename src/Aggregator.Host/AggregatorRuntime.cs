@@ -4,13 +4,26 @@ using Akka.Actor;
 namespace Aggregator.Host;
 
 /// <summary>The running aggregator's parts that outlive their creation: for status reports, health and shutdown.</summary>
-public sealed class AggregatorRuntime(long budget)
+public sealed class AggregatorRuntime
 {
-    /// <summary>Totals of what was shipped.</summary>
+    /// <summary>A runtime whose memory budget is <paramref name="budget"/>; the buffer gauges are read at each scrape.</summary>
+    public AggregatorRuntime(long budget)
+    {
+        Budget = new BufferBudget(budget);
+        Counters.Registry.AddBeforeCollectCallback(() => Counters.Buffered(Budget.Used, Budget.Capacity));
+    }
+
+    /// <summary>Totals of what was read and shipped, and the Prometheus series.</summary>
     public ShippingCounters Counters { get; } = new();
 
     /// <summary>The memory budget of log data between reading and Loki's answer.</summary>
-    public BufferBudget Budget { get; } = new(budget);
+    public BufferBudget Budget { get; }
+
+    /// <summary>When the aggregator was built, UTC.</summary>
+    public DateTime StartedAt { get; } = DateTime.UtcNow;
+
+    /// <summary>The actor system, once started.</summary>
+    public ActorSystem? System { get; internal set; }
 
     /// <summary>The stream graph, once started.</summary>
     public LogPipeline? Pipeline { get; internal set; }
@@ -20,4 +33,10 @@ public sealed class AggregatorRuntime(long budget)
 
     /// <summary>One watcher per watched namespace (or one for all).</summary>
     public IReadOnlyList<IActorRef> Watchers { get; internal set; } = [];
+
+    /// <summary>The port the admin endpoint listens on, once it does (the one picked when configured as 0).</summary>
+    public int AdminPort { get; internal set; }
+
+    /// <summary>The port of /metrics, /healthz and /readyz, once it listens.</summary>
+    public int MetricsPort { get; internal set; }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using Aggregator.Host.Operations;
 using Aggregator.Actors.Discovery;
 using Aggregator.Actors.Loki;
 using Aggregator.Actors.Pipeline;
@@ -26,6 +28,15 @@ public sealed record AggregatorSettings(
     /// <summary>Whether new tails ask Loki where their stream's stored lines end.</summary>
     public bool ResumeFromLoki { get; init; } = true;
 
+    /// <summary>Where the admin endpoint listens, and the token it asks for.</summary>
+    public AdminEndpoint Admin { get; init; } = AdminEndpoint.Default;
+
+    /// <summary>Where /metrics, /healthz and /readyz listen.</summary>
+    public MetricsEndpoint Metrics { get; init; } = MetricsEndpoint.Default;
+
+    /// <summary>How the aggregator's own log is written.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
     /// <summary>Binds and checks the configuration; throws <see cref="ConfigurationException"/> with a one-line message.</summary>
     public static AggregatorSettings From(IConfiguration configuration)
     {
@@ -35,7 +46,7 @@ public sealed record AggregatorSettings(
             ResolveNamespaces(options.Namespaces, kubernetes),
             ResolveLoki(options.Loki),
             ResolvePipeline(options.Batch, options.Loki),
-            ResolveTail(options.Tail),
+            ResolveTail(options.Tail) with { MaxChunkLines = options.Batch.Size, MaxChunkWeight = options.Batch.MaxBytes },
             new DiscoverySettings
             {
                 IgnorePodPrefixes = List(options.IgnoreApps),
@@ -56,8 +67,41 @@ public sealed record AggregatorSettings(
                 ? options.Tail.MaxBufferedMiB * 1024L * 1024
                 : throw new ConfigurationException($"Aggregator:Tail:MaxBufferedMiB is {options.Tail.MaxBufferedMiB}: expected 1 to 65536"),
             ResumeFromLoki = options.Loki.ResumeFromLoki,
+            Admin = ResolveAdmin(options.Admin),
+            Metrics = new MetricsEndpoint(
+                ListenAddress(options.Metrics.Address, "Aggregator:Metrics:Address"),
+                Port(options.Metrics.Port, "METRICS_PORT (Aggregator:Metrics:Port)"),
+                TimeSpan.FromSeconds(Positive(options.Metrics.StuckAfterSeconds, "Aggregator:Metrics:StuckAfterSeconds"))),
+            LogFormat = Enum.GetNames<LogFormat>().FirstOrDefault(n => string.Equals(n, options.LogFormat?.Trim(), StringComparison.OrdinalIgnoreCase)) is { } format
+                ? Enum.Parse<LogFormat>(format)
+                : throw new ConfigurationException($"LOG_FORMAT (Aggregator:LogFormat) is '{options.LogFormat}': expected Text or Json"),
         };
     }
+
+    /// <summary>The admin endpoint; off loopback only with a token, since it shows what the aggregator reads.</summary>
+    public static AdminEndpoint ResolveAdmin(AdminOptions options)
+    {
+        var address = ListenAddress(options.Address, "Aggregator:Admin:Address");
+        var token = string.IsNullOrWhiteSpace(options.Token) ? null : options.Token.Trim();
+        if (!IPAddress.IsLoopback(address) && token is null)
+        {
+            throw new ConfigurationException(
+                $"Aggregator:Admin:Address is '{options.Address}', which is not loopback: set ADMIN_TOKEN (Aggregator:Admin:Token) too, or listen on 127.0.0.1");
+        }
+
+        return new AdminEndpoint(address, Port(options.Port, "ADMIN_PORT (Aggregator:Admin:Port)"), token);
+    }
+
+    private static IPAddress ListenAddress(string? value, string key) => value?.Trim() switch
+    {
+        null or "" or "*" => IPAddress.Any,
+        "localhost" => IPAddress.Loopback,
+        var text when IPAddress.TryParse(text, out var address) => address,
+        _ => throw new ConfigurationException($"{key} is '{value}': expected an IP address such as 127.0.0.1 or 0.0.0.0, or * for every address"),
+    };
+
+    private static int Port(int port, string name) =>
+        port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"{name} is {port}: expected a port from 1 to 65535 (0 picks a free one)");
 
     private static TailSettings ResolveTail(TailOptions options) => new()
     {

@@ -53,6 +53,10 @@ public static class DemoCommand
                 ["Aggregator:Kubernetes:Context"] = null,
                 ["Aggregator:Batch:TimeoutSeconds"] = "0.5",
                 ["Logging:LogLevel:Default"] = verbose ? "Information" : "Warning",
+                // Free ports unless asked for others, so that the demo never collides with a running aggregator.
+                ["Aggregator:Admin:Port"] = Environment.GetEnvironmentVariable("ADMIN_PORT") is { Length: > 0 } adminPort ? adminPort : "0",
+                ["Aggregator:Metrics:Port"] = Environment.GetEnvironmentVariable("METRICS_PORT") is { Length: > 0 } metricsPort ? metricsPort : "0",
+                ["Aggregator:Metrics:Address"] = "127.0.0.1",
             };
             if (loki is not null)
             {
@@ -77,6 +81,7 @@ public static class DemoCommand
             using var host = AggregatorHost.Build(settings, configuration);
             await host.StartAsync(cancellation).ConfigureAwait(false);
             var runtime = host.Services.GetRequiredService<AggregatorRuntime>();
+            Console.WriteLine($"Inspect it meanwhile: aggregator ctl tails --port {runtime.AdminPort}; metrics at http://127.0.0.1:{runtime.MetricsPort}/metrics");
             var workload = new DemoWorkload(kubernetes, Namespace, shape);
             var started = DateTime.UtcNow;
             using (var progress = new PeriodicTimer(TimeSpan.FromSeconds(1)))

@@ -2,7 +2,10 @@ using System.Collections;
 
 namespace Aggregator.Host;
 
-/// <summary>The original aggregator's environment variables, mapped onto the keys of <see cref="AggregatorOptions"/>.</summary>
+/// <summary>
+/// The original aggregator's environment variables, and the short ones of the operations endpoints, mapped onto
+/// the keys of <see cref="AggregatorOptions"/>.
+/// </summary>
 public static class LegacyEnvironment
 {
     /// <summary>Variable name to configuration key.</summary>
@@ -16,6 +19,10 @@ public static class LegacyEnvironment
         ["IGNORE_APPS"] = "Aggregator:IgnoreApps",
         ["IGNORE_CONTAINERS"] = "Aggregator:IgnoreContainers",
         ["POD_NAME"] = "Aggregator:PodName",
+        ["ADMIN_PORT"] = "Aggregator:Admin:Port",
+        ["ADMIN_TOKEN"] = "Aggregator:Admin:Token",
+        ["METRICS_PORT"] = "Aggregator:Metrics:Port",
+        ["LOG_FORMAT"] = "Aggregator:LogFormat",
     };
 
     /// <summary>The configuration entries the variables set; POD_NAME falls back to HOSTNAME, as a pod's hostname is its name.</summary>

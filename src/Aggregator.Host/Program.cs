@@ -1,11 +1,15 @@
 using System.CommandLine;
+using Aggregator.Host.Ctl;
 
 namespace Aggregator.Host;
 
-/// <summary>The <c>aggregator</c> command line: <c>run</c> and <c>demo</c>.</summary>
+/// <summary>The <c>aggregator</c> command line: <c>run</c>, <c>demo</c> and <c>ctl …</c>.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => RunAsync(args);
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given writers (the console's by default); tests call this.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellation = default)
     {
         var root = new RootCommand("Ships the logs of Kubernetes pods to Grafana Loki through the Kubernetes API, without a node agent.");
 
@@ -16,7 +20,9 @@ public static class Program
         run.SetAction((parse, cancellation) => RunCommand.RunAsync([.. parse.UnmatchedTokens], cancellation));
         root.Subcommands.Add(run);
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(CtlCommand.Create());
 
-        return root.Parse(args).InvokeAsync();
+        var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = error ?? Console.Error };
+        return root.Parse(args).InvokeAsync(invocation, cancellation);
     }
 }

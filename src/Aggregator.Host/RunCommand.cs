@@ -1,3 +1,4 @@
+using Aggregator.Host.Operations;
 using Microsoft.Extensions.Hosting;
 
 namespace Aggregator.Host;
@@ -25,7 +26,16 @@ public static class RunCommand
         }
 
         using var host = AggregatorHost.Build(settings, configuration);
-        await host.RunAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            await host.RunAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (EndpointBindException e)
+        {
+            await errors.WriteLineAsync($"aggregator: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
         return 0;
     }
 }

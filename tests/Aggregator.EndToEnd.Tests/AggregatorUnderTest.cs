@@ -30,6 +30,12 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
 
     public AggregatorRuntime Runtime => _host!.Services.GetRequiredService<AggregatorRuntime>();
 
+    /// <summary>Where the running aggregator's admin endpoint listens (port 0 was asked for, so one was picked).</summary>
+    public int AdminPort => Runtime.AdminPort;
+
+    /// <summary>The base address of /metrics, /healthz and /readyz.</summary>
+    public Uri MetricsUri => new($"http://127.0.0.1:{Runtime.MetricsPort}/");
+
     /// <summary>Starts the doubles; the aggregator itself starts with <see cref="StartAggregatorAsync"/>, so a test can prepare pods first.</summary>
     public static async Task<AggregatorUnderTest> CreateAsync(LokiDoubleOptions? lokiOptions = null, KubernetesDoubleOptions? kubernetesOptions = null)
     {
@@ -50,6 +56,10 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
             ["Aggregator:Loki:RetryMinimumMilliseconds"] = "50",
             ["Aggregator:Loki:RetryMaximumSeconds"] = "0.5",
             ["Aggregator:PodName"] = "aggregator-0",
+            // Free ports: several aggregators run at once in this process.
+            ["Aggregator:Admin:Port"] = "0",
+            ["Aggregator:Metrics:Port"] = "0",
+            ["Aggregator:Metrics:Address"] = "127.0.0.1",
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("E2E_LOG_LEVEL") ?? "Warning",
         };
         foreach (var (key, value) in settings)

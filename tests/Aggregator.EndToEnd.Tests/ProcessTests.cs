@@ -35,6 +35,9 @@ public sealed partial class ProcessTests
             start.Environment["BATCH_TIMEOUT"] = "600";
             start.Environment["KUBECONFIG"] = kubernetes.WriteKubeconfig(Path.Combine(directory.FullName, "kubeconfig"));
             start.Environment["POD_NAME"] = "aggregator-0";
+            // Free ports, so that another aggregator on this machine cannot be in the way.
+            start.Environment["ADMIN_PORT"] = "0";
+            start.Environment["METRICS_PORT"] = "0";
             using var process = Process.Start(start)!;
             var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
             process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);

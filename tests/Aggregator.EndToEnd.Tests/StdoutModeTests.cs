@@ -24,6 +24,8 @@ public sealed class StdoutModeTests
                 ["Aggregator:Kubernetes:Kubeconfig"] = kubernetes.WriteKubeconfig(Path.Combine(directory.FullName, "kubeconfig")),
                 ["Aggregator:Loki:Url"] = "",
                 ["Aggregator:Batch:TimeoutSeconds"] = "0.2",
+                ["Aggregator:Admin:Port"] = "0",
+                ["Aggregator:Metrics:Port"] = "0",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             var output = new SynchronizedWriter();

@@ -7,4 +7,8 @@ public sealed record GetWatchStatus
 }
 
 /// <summary>A watcher's state: whether a watch is open, how many pods it knows, and its resourceVersion.</summary>
-public sealed record WatchStatus(string? Namespace, bool Watching, int Pods, string? ResourceVersion);
+public sealed record WatchStatus(string? Namespace, bool Watching, int Pods, string? ResourceVersion)
+{
+    /// <summary>The API server accepted the watch, and none has failed since (a renewal keeps it established): readiness.</summary>
+    public bool Established { get; init; }
+}

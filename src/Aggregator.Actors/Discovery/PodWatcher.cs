@@ -1,5 +1,6 @@
 using System.Net;
 using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
 using Aggregator.Actors.Tailing;
 using Akka.Actor;
 using Akka.Event;
@@ -23,6 +24,7 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
     private readonly DiscoverySettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RetryBackoff _backoff;
+    private readonly ShippingCounters? _counters;
     private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _tailedByPod = new(StringComparer.Ordinal);
     private string? _resourceVersion;
@@ -31,8 +33,12 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
     private bool _expired;
     private int _eventsThisWatch;
 
-    public PodWatcher(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings)
+    // The API server accepted the last watch request, and no watch has failed since: what readiness waits for.
+    private bool _established;
+
+    public PodWatcher(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings, ShippingCounters? counters = null)
     {
+        _counters = counters;
         _namespace = watchedNamespace;
         _client = client;
         _tails = tails;
@@ -43,25 +49,28 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
         Receive<Listed>(OnListed);
         Receive<ListFailed>(failed =>
         {
+            _established = false;
             var delay = _backoff.NextDelay();
             _log.Warning("Listing pods in {0} failed: {1}; trying again in {2:0.0} s", Scope, failed.Reason, delay.TotalSeconds);
             Timers.StartSingleTimer(Relist.Instance, Relist.Instance, delay);
         });
         Receive<Rewatch>(_ => Watch());
+        Receive<WatchOpened>(e => e.Generation == _generation, _ => _established = true);
         Receive<WatchEvent>(e => e.Generation == _generation, OnWatchEvent);
         Receive<WatchExpired>(e => e.Generation == _generation, _ => _expired = true);
         Receive<WatchClosed>(e => e.Generation == _generation, OnWatchClosed);
+        Receive<WatchOpened>(_ => { });
         Receive<WatchEvent>(_ => { });
         Receive<WatchExpired>(_ => { });
         Receive<WatchClosed>(_ => { });
-        Receive<GetWatchStatus>(_ => Sender.Tell(new WatchStatus(_namespace, _watch is not null, _pods.Count, _resourceVersion)));
+        Receive<GetWatchStatus>(_ => Sender.Tell(new WatchStatus(_namespace, _watch is not null, _pods.Count, _resourceVersion) { Established = _established }));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for a watcher of <paramref name="watchedNamespace"/> (null: every namespace) that starts tails through <paramref name="tails"/>.</summary>
-    public static Props Props(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings) =>
-        Akka.Actor.Props.Create(() => new PodWatcher(watchedNamespace, client, tails, settings));
+    public static Props Props(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings, ShippingCounters? counters = null) =>
+        Akka.Actor.Props.Create(() => new PodWatcher(watchedNamespace, client, tails, settings, counters));
 
     private string Scope => _namespace is null ? "all namespaces" : $"namespace {_namespace}";
 
@@ -117,18 +126,26 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
             }
         }
 
-        var events = _namespace is null
-            ? _client.CoreV1.WatchListPodForAllNamespacesAsync(
+        // The response is awaited apart from its events, so that the watch counts as established once the API
+        // server accepts it — a quiet namespace may send no event for minutes.
+        var response = _namespace is null
+            ? _client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
                 allowWatchBookmarks: true, labelSelector: _settings.LabelSelector, resourceVersion: _resourceVersion,
-                timeoutSeconds: timeoutSeconds, onError: OnError, cancellationToken: token)
-            : _client.CoreV1.WatchListNamespacedPodAsync(
+                timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: token)
+            : _client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(
                 _namespace, allowWatchBookmarks: true, labelSelector: _settings.LabelSelector, resourceVersion: _resourceVersion,
-                timeoutSeconds: timeoutSeconds, onError: OnError, cancellationToken: token);
+                timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: token);
         _ = Task.Run(
             async () =>
             {
                 try
                 {
+                    var accepted = await response.ConfigureAwait(false);
+                    self.Tell(new WatchOpened(generation));
+                    // The generated WatchList…Async that replaces it hides the moment the server accepted the watch.
+#pragma warning disable CS0618
+                    var events = Task.FromResult(accepted).WatchAsync<V1Pod, V1PodList>(OnError, token);
+#pragma warning restore CS0618
                     await foreach (var (type, pod) in events.ConfigureAwait(false))
                     {
                         self.Tell(new WatchEvent(generation, type, pod));
@@ -179,6 +196,12 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
     {
         _watch?.Dispose();
         _watch = null;
+        _counters?.WatchRestarted();
+        if (_expired || closed.Reason is not null)
+        {
+            _established = false;
+        }
+
         if (_expired)
         {
             _log.Info("Watch position in {0} expired (410); listing again", Scope);
@@ -256,6 +279,8 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
     private sealed record Listed(V1PodList Pods);
 
     private sealed record ListFailed(string Reason);
+
+    private sealed record WatchOpened(int Generation);
 
     private sealed record WatchEvent(int Generation, WatchEventType Type, V1Pod? Pod);
 

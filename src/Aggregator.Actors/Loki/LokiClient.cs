@@ -46,8 +46,9 @@ public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
 
     public async Task<ShipOutcome> ShipAsync(PushBatch batch, CancellationToken cancellationToken)
     {
+        using var encoded = PushEncoder.EncodePooled(batch);
         using var request = new HttpRequestMessage(HttpMethod.Post, _settings.PushUri);
-        request.Content = new ByteArrayContent(PushEncoder.Encode(batch));
+        request.Content = new ByteArrayContent(encoded.Segment.Array!, encoded.Segment.Offset, encoded.Segment.Count);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(PushEncoder.ContentType);
         if (_settings.TenantId is { } tenant)
         {

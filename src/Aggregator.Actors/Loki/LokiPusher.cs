@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Aggregator.Actors.Pipeline;
 using Akka.Actor;
 using Akka.Event;
@@ -42,6 +43,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
         Receive<PushRequested>(push =>
         {
             _current = push;
+            _counters.BatchFormed(push.Batch.Count);
             _parts.Enqueue(push.Batch);
             _requester = Sender;
             Become(Busy);
@@ -51,7 +53,11 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
 
     private void Busy()
     {
-        Receive<AttemptFinished>(finished => Settle(finished.Outcome));
+        Receive<AttemptFinished>(finished =>
+        {
+            _counters.Attempted(finished.Duration, finished.Outcome);
+            Settle(finished.Outcome);
+        });
         Receive<RetryNow>(_ => Attempt());
         Receive<PushRequested>(_ => Stash.Stash());
     }
@@ -59,11 +65,12 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
     private void Attempt()
     {
         var part = _parts.Peek();
+        var started = Stopwatch.GetTimestamp();
         // The shipper's own request timeout bounds an attempt; nothing here needs to cancel it.
         _shipper.ShipAsync(part, CancellationToken.None).PipeTo(
             Self,
-            success: outcome => new AttemptFinished(outcome),
-            failure: e => new AttemptFinished(new ShipOutcome(ShipResult.Retryable, 0, e.GetBaseException().Message)));
+            success: outcome => new AttemptFinished(outcome, Stopwatch.GetElapsedTime(started)),
+            failure: e => new AttemptFinished(new ShipOutcome(ShipResult.Retryable, 0, e.GetBaseException().Message), Stopwatch.GetElapsedTime(started)));
     }
 
     private void Settle(ShipOutcome outcome)
@@ -78,10 +85,10 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
                 }
 
                 _backoff.Reset();
-                _counters.Delivered(part.Entries.Count, part.Weight);
+                _counters.Delivered(part);
                 Next();
                 break;
-            case ShipResult.Rejected when outcome.StatusCode == 413 && part.Entries.Count > 1:
+            case ShipResult.Rejected when outcome.StatusCode == 413 && part.Count > 1:
                 // Too large for this Loki: the entries are fine, the request is not. Halves go one after the other.
                 _parts.Dequeue();
                 var (first, second) = part.Split();
@@ -94,13 +101,13 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
                 break;
             case ShipResult.Rejected:
                 _backoff.Reset();
-                var reasons = RejectionReasons.Classify(outcome.Message, part.Entries.Count);
+                var reasons = RejectionReasons.Classify(outcome.Message, part.Count);
                 var refused = reasons.Values.Sum();
-                var stored = part.Entries.Count - refused;
-                _counters.Rejected(reasons, stored, part.Weight * stored / Math.Max(1, part.Entries.Count), outcome.Message);
+                var stored = part.Count - refused;
+                _counters.Rejected(part, reasons, stored, outcome.Message);
                 _anyRejected = true;
                 _log.Warning("Loki refused {0} of {1} entries for good (HTTP {2}: {3}); not sending them again: {4}",
-                    refused, part.Entries.Count, outcome.StatusCode, string.Join(", ", reasons.Select(r => $"{r.Value} {r.Key}")), OneLine(outcome.Message));
+                    refused, part.Count, outcome.StatusCode, string.Join(", ", reasons.Select(r => $"{r.Value} {r.Key}")), OneLine(outcome.Message));
                 Next();
                 break;
             default:
@@ -110,7 +117,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
                 if (_backoff.Failures == 1 || _backoff.Failures % 10 == 0)
                 {
                     _log.Warning("Push to {0} failed ({1}); retrying in {2:0.0} s, attempt {3}, {4} entries held",
-                        _shipper.Destination, what, delay.TotalSeconds, _backoff.Failures + 1, part.Entries.Count);
+                        _shipper.Destination, what, delay.TotalSeconds, _backoff.Failures + 1, part.Count);
                 }
 
                 Timers.StartSingleTimer(RetryNow.Instance, RetryNow.Instance, delay);
@@ -127,7 +134,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
             return;
         }
 
-        _requester.Tell(new PushCompleted(_current!.Batch.Entries.Count, _anyRejected ? ShipResult.Rejected : ShipResult.Delivered));
+        _requester.Tell(new PushCompleted(_current!.Batch.Count, _anyRejected ? ShipResult.Rejected : ShipResult.Delivered));
         _current = null;
         _anyRejected = false;
         _requester = ActorRefs.Nobody;
@@ -141,7 +148,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
         return line.Length > 1000 ? line[..1000] + "…" : line;
     }
 
-    private sealed record AttemptFinished(ShipOutcome Outcome);
+    private sealed record AttemptFinished(ShipOutcome Outcome, TimeSpan Duration);
 
     private sealed class RetryNow
     {

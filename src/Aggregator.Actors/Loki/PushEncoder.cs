@@ -1,6 +1,7 @@
 using Aggregator.Actors.Loki.Wire;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using System.Buffers;
 using Snappier;
 
 namespace Aggregator.Actors.Loki;
@@ -30,7 +31,33 @@ public static class PushEncoder
     }
 
     /// <summary>The request body: protobuf, then snappy block compression.</summary>
-    public static byte[] Encode(PushBatch batch) => Snappy.CompressToArray(ToRequest(batch).ToByteArray());
+    public static byte[] Encode(PushBatch batch)
+    {
+        using var body = EncodePooled(batch);
+        return body.Memory.ToArray();
+    }
+
+    /// <summary>
+    /// The request body in a buffer rented from the shared pool; dispose it once sent. A push body is usually
+    /// larger than 85 KB, and fresh arrays of that size would each land on the large object heap.
+    /// </summary>
+    public static PooledBody EncodePooled(PushBatch batch)
+    {
+        var request = ToRequest(batch);
+        var size = request.CalculateSize();
+        var protobuf = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            request.WriteTo(protobuf.AsSpan(0, size));
+            var compressed = ArrayPool<byte>.Shared.Rent(Snappy.GetMaxCompressedLength(size));
+            var length = Snappy.Compress(protobuf.AsSpan(0, size), compressed);
+            return new PooledBody(compressed, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(protobuf);
+        }
+    }
 
     /// <summary>Builds the protobuf timestamp from nanoseconds directly; DateTime would round to 100 ns.</summary>
     public static Timestamp ToTimestamp(long unixNanos)
@@ -43,5 +70,26 @@ public static class PushEncoder
         }
 
         return new Timestamp { Seconds = seconds, Nanos = (int)nanos };
+    }
+}
+
+/// <summary>An encoded push body in a pooled buffer.</summary>
+public sealed class PooledBody(byte[] buffer, int length) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    /// <summary>The body's bytes.</summary>
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, length);
+
+    /// <summary>The buffer, for HTTP content that takes an array.</summary>
+    public ArraySegment<byte> Segment => new(_buffer!, 0, length);
+
+    public void Dispose()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -7,15 +7,15 @@ using Akka.Streams.Dsl;
 namespace Aggregator.Actors.Pipeline;
 
 /// <summary>
-/// The running stream graph: every tail's entries merge into one hub, are grouped by label set into lanes,
-/// batched by bytes, lines and time, and pushed one request at a time through the pusher. Each stage only
-/// pulls when the next has room, so a slow Loki holds the tails' reading back.
+/// The running stream graph: every tail's chunks merge into one hub, are grouped by label set into lanes, batched
+/// by bytes, lines and time, and pushed, one request at a time per lane. Each stage only pulls when the next has
+/// room, so a slow Loki holds the tails' reading back.
 /// </summary>
 public sealed class LogPipeline
 {
     private readonly UniqueKillSwitch _intake;
 
-    private LogPipeline(Sink<LogEntry, NotUsed> entrySink, UniqueKillSwitch intake, Task completion)
+    private LogPipeline(Sink<LogChunk, NotUsed> entrySink, UniqueKillSwitch intake, Task completion)
     {
         EntrySink = entrySink;
         _intake = intake;
@@ -23,60 +23,82 @@ public sealed class LogPipeline
     }
 
     /// <summary>Where a tail runs its entries into; each tail materialises its own producer on it.</summary>
-    public Sink<LogEntry, NotUsed> EntrySink { get; }
+    public Sink<LogChunk, NotUsed> EntrySink { get; }
 
     /// <summary>Completes once the pipeline has settled everything it took in, after <see cref="Complete"/>.</summary>
     public Task Completion { get; }
 
     /// <summary>
-    /// Starts the graph, pushing through <paramref name="pusher"/> (a <see cref="LokiPusher"/>); what Loki has
-    /// settled is given back to <paramref name="budget"/>, which the tails take from as they read.
+    /// Starts the graph. Each lane pushes through its own pusher (a <see cref="LokiPusher"/>), one request at a
+    /// time: requests of different lanes are in flight together, while a stream, which always takes the same
+    /// lane, reaches Loki in the order it was read. What Loki has settled is given back to <paramref name="budget"/>,
+    /// which the tails take from as they read.
     /// </summary>
-    public static LogPipeline Start(PipelineSettings settings, IActorRef pusher, IMaterializer materializer, BufferBudget budget)
+    public static LogPipeline Start(PipelineSettings settings, IReadOnlyList<IActorRef> pushers, IMaterializer materializer, BufferBudget budget)
     {
         var lanes = Math.Max(1, settings.Lanes);
-        var ((entrySink, intake), completion) = MergeHub.Source<LogEntry>(settings.PerTailBuffer)
-            .ViaMaterialized(KillSwitches.Single<LogEntry>(), Keep.Both)
-            .Via(Batching(settings, lanes))
+        var lanesFlow = (Flow<LogChunk, PushCompleted, NotUsed>)InLanes(settings, lanes)
             .SelectAsync(1, async batch =>
             {
+                var pusher = pushers[Lane(batch.Chunks[0], lanes) % pushers.Count];
                 var completed = await pusher.Ask<PushCompleted>(new PushRequested(batch), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
                 budget.Release(batch.Weight);
                 return completed;
             })
+            .MergeSubstreams();
+        var ((entrySink, intake), completion) = MergeHub.Source<LogChunk>(settings.PerTailBuffer)
+            .ViaMaterialized(KillSwitches.Single<LogChunk>(), Keep.Both)
+            .Via(lanesFlow)
             .ToMaterialized(Sink.Ignore<PushCompleted>(), Keep.Both)
             .Run(materializer);
         return new LogPipeline(entrySink, intake, completion);
     }
 
-    /// <summary>Entries in, push batches out: the part of the graph that tests drive directly.</summary>
-    public static Flow<LogEntry, PushBatch, NotUsed> Batching(PipelineSettings settings, int lanes)
+    /// <summary>Chunks in, push batches out, over the lanes: the batching part of the graph, which tests drive directly.</summary>
+    public static Flow<LogChunk, PushBatch, NotUsed> Batching(PipelineSettings settings, int lanes) =>
+        (Flow<LogChunk, PushBatch, NotUsed>)InLanes(settings, lanes).MergeSubstreams();
+
+    // Akka.NET types a substream's Via and MergeSubstreams loosely; these casts restore what they return.
+    private static SubFlow<PushBatch, NotUsed, Sink<LogChunk, NotUsed>> InLanes(PipelineSettings settings, int lanes) =>
+        (SubFlow<PushBatch, NotUsed, Sink<LogChunk, NotUsed>>)Flow.Create<LogChunk>()
+            .GroupBy(lanes, chunk => Lane(chunk, lanes))
+            .Via(LaneBatching(settings));
+
+    /// <summary>
+    /// One lane's batching: by lines, bytes and time. One weight carries both size limits: a batch is
+    /// batchSize × maxBytes, and a chunk costs the larger of its lines and its bytes in those units (see
+    /// <see cref="LogChunk.Cost"/>). Tails cut chunks to fit a batch.
+    /// </summary>
+    public static Flow<LogChunk, PushBatch, NotUsed> LaneBatching(PipelineSettings settings)
     {
-        // MergeSubstreams is typed as IFlow though it returns the Flow it was given.
-        var batched = (Flow<LogEntry, IEnumerable<LogEntry>, NotUsed>)Flow.Create<LogEntry>()
-            .GroupBy(lanes, entry => entry.Stream.LabelsHash % lanes)
-            .GroupedWeightedWithin(settings.BatchMaxBytes, settings.BatchSize, settings.BatchTimeout, entry => entry.Weight)
-            .MergeSubstreams();
-        return batched
-            // While the pusher is busy, batches that are ready meanwhile travel together in its next request.
+        var batchSize = settings.BatchSize;
+        var maxBytes = settings.BatchMaxBytes;
+        var capacity = batchSize * maxBytes;
+        return Flow.Create<LogChunk>()
+            .GroupedWeightedWithin(capacity, int.MaxValue, settings.BatchTimeout, chunk => chunk.Cost(batchSize, maxBytes))
+            // While the lane's push is in flight, batches that are ready meanwhile travel together in its next request.
             .BatchWeighted(
-                settings.BatchMaxBytes,
-                ready => WeightOf(ready),
-                ready => new PushBatch([.. ready]),
+                capacity,
+                ready => CostOf(ready, batchSize, maxBytes),
+                ready => new PushBatch(ready),
                 (batch, ready) => batch.Append(ready));
     }
+
+    private static int Lane(LogChunk chunk, int lanes) => chunk.Stream.LabelsHash % lanes;
 
     /// <summary>Stops taking entries in; what was taken is still batched and pushed, then <see cref="Completion"/> completes.</summary>
     public void Complete() => _intake.Shutdown();
 
-    private static long WeightOf(IEnumerable<LogEntry> entries)
+    private static long CostOf(IEnumerable<LogChunk> chunks, int batchSize, long maxBytes)
     {
+        long lines = 0;
         long weight = 0;
-        foreach (var entry in entries)
+        foreach (var chunk in chunks)
         {
-            weight += entry.Weight;
+            lines += chunk.Count;
+            weight += chunk.Weight;
         }
 
-        return weight;
+        return Math.Max(lines * maxBytes, weight * batchSize);
     }
 }

@@ -4,7 +4,7 @@ namespace Aggregator.Actors.Pipeline;
 public sealed record PipelineSettings
 {
     /// <summary>Most lines in one batch (BATCH_SIZE).</summary>
-    public int BatchSize { get; init; } = 1000;
+    public int BatchSize { get; init; } = 5000;
 
     /// <summary>Longest a line waits for its batch to fill (BATCH_TIMEOUT).</summary>
     public TimeSpan BatchTimeout { get; init; } = TimeSpan.FromSeconds(1);
@@ -16,7 +16,7 @@ public sealed record PipelineSettings
     /// Streams are spread over this many batching lanes by their label set. A lane never closes, so the graph's
     /// size is fixed however many containers come and go.
     /// </summary>
-    public int Lanes { get; init; } = 8;
+    public int Lanes { get; init; } = 16;
 
     /// <summary>Lines each tail may have in flight before its reading is held back.</summary>
     public int PerTailBuffer { get; init; } = 64;

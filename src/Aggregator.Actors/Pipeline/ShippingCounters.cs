@@ -1,20 +1,54 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Aggregator.Actors.Loki;
+using Prometheus;
+
 namespace Aggregator.Actors.Pipeline;
 
-/// <summary>Running totals of what was shipped, refused and retried; shared by the pipeline and whoever reports on it.</summary>
+/// <summary>
+/// Running totals of what was read, shipped, refused and retried, and the aggregator's Prometheus series; every
+/// part of the product records its events here, where they happen, and status reports and /metrics read them.
+/// </summary>
+/// <remarks>
+/// Each instance has its own <see cref="CollectorRegistry"/>, so several aggregators in one process (the tests)
+/// never share a series. "Bytes" are the UTF-8 bytes of the line text, without timestamp or labels.
+/// </remarks>
 public sealed class ShippingCounters
 {
     private long _entriesShipped;
     private long _bytesShipped;
+    private long _bytesRead;
     private long _entriesRejected;
     private long _pushRetries;
     private long _pushes;
     private long _entriesRead;
     private long _linesTruncated;
     private long _linesDropped;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _rejectedByReason = new(StringComparer.Ordinal);
+    private long _lastSettledTicks;
+    private long _lastAttemptTicks;
+    private long _busySinceTicks;
+    private int _lokiUp = -1;
+    private int _activeTails;
+    private readonly ConcurrentDictionary<string, long> _rejectedByReason = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NamespaceSeries> _namespaces = new(StringComparer.Ordinal);
+    private readonly Series _series;
+
+    /// <summary>Counters that register their series in <paramref name="registry"/>, or in a registry of their own.</summary>
+    public ShippingCounters(CollectorRegistry? registry = null)
+    {
+        Registry = registry ?? Metrics.NewCustomRegistry();
+        _series = new Series(Metrics.WithCustomRegistry(Registry));
+        _lastSettledTicks = _lastAttemptTicks = DateTime.UtcNow.Ticks;
+    }
+
+    /// <summary>Where the Prometheus series live; /metrics exports it.</summary>
+    public CollectorRegistry Registry { get; }
 
     /// <summary>Entries handed to the pipeline by the tails.</summary>
     public long EntriesRead => Interlocked.Read(ref _entriesRead);
+
+    /// <summary>UTF-8 bytes of the lines handed to the pipeline.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <summary>Entries read and not yet settled by Loki (shipped or refused).</summary>
     public long EntriesInFlight => EntriesRead - EntriesShipped - EntriesRejected;
@@ -28,49 +62,264 @@ public sealed class ShippingCounters
     /// <summary>Entries Loki refused, by reason (too_old, too_far_behind, line_too_long, …).</summary>
     public IReadOnlyDictionary<string, long> RejectedByReason => _rejectedByReason;
 
+    /// <summary>Entries Loki stored.</summary>
     public long EntriesShipped => Interlocked.Read(ref _entriesShipped);
 
+    /// <summary>UTF-8 bytes of the lines Loki stored.</summary>
     public long BytesShipped => Interlocked.Read(ref _bytesShipped);
 
+    /// <summary>Entries Loki refused for good.</summary>
     public long EntriesRejected => Interlocked.Read(ref _entriesRejected);
 
+    /// <summary>Push attempts that failed and were tried again.</summary>
     public long PushRetries => Interlocked.Read(ref _pushRetries);
 
+    /// <summary>Push requests settled (delivered or refused).</summary>
     public long Pushes => Interlocked.Read(ref _pushes);
+
+    /// <summary>Tails running now.</summary>
+    public int ActiveTails => Volatile.Read(ref _activeTails);
 
     /// <summary>Text of the last failed push, or null when the last push worked.</summary>
     public string? LastPushError { get; private set; }
 
-    internal void Delivered(int entries, long bytes)
+    /// <summary>Whether the last push attempt reached Loki without a 5xx or a connection failure; null before the first attempt.</summary>
+    public bool? LokiReachable => Volatile.Read(ref _lokiUp) switch { -1 => null, var up => up == 1 };
+
+    /// <summary>When a push was last settled (or the counters were created), UTC.</summary>
+    public DateTime LastSettled => new(Interlocked.Read(ref _lastSettledTicks), DateTimeKind.Utc);
+
+    /// <summary>When a push attempt last finished (or the counters were created), UTC.</summary>
+    public DateTime LastAttempt => new(Interlocked.Read(ref _lastAttemptTicks), DateTimeKind.Utc);
+
+    /// <summary>Since when entries have been waiting for Loki without a pause (meaningful while <see cref="EntriesInFlight"/> is above 0), UTC.</summary>
+    public DateTime WaitingSince => new(Interlocked.Read(ref _busySinceTicks), DateTimeKind.Utc);
+
+    /// <summary>Makes the per-namespace series of <paramref name="ns"/> visible at 0 before its first line.</summary>
+    public void KnowNamespace(string ns) => Namespace(ns);
+
+    /// <summary>Sets the buffer gauges: the memory budget's use and its capacity.</summary>
+    public void Buffered(long used, long capacity)
     {
-        Interlocked.Increment(ref _pushes);
-        Interlocked.Add(ref _entriesShipped, entries);
-        Interlocked.Add(ref _bytesShipped, bytes);
-        LastPushError = null;
+        _series.BufferedBytes.Set(used);
+        _series.BufferCapacityBytes.Set(capacity);
     }
 
-    internal void Rejected(IReadOnlyDictionary<string, int> byReason, int stored, long storedBytes, string message)
+    internal void Delivered(PushBatch batch)
     {
         Interlocked.Increment(ref _pushes);
+        _series.PushesDelivered.Inc();
+        Shipped(batch, batch.Count);
+        LastPushError = null;
+        Settled();
+    }
+
+    internal void Rejected(PushBatch batch, IReadOnlyDictionary<string, int> byReason, int stored, string message)
+    {
+        Interlocked.Increment(ref _pushes);
+        _series.PushesRejected.Inc();
         foreach (var (reason, count) in byReason)
         {
             Interlocked.Add(ref _entriesRejected, count);
             _rejectedByReason.AddOrUpdate(reason, count, (_, total) => total + count);
+            _series.EntriesRejected.WithLabels(reason).Inc(count);
         }
 
         // A partial 400: Loki stored the entries it did not name.
-        Interlocked.Add(ref _entriesShipped, stored);
-        Interlocked.Add(ref _bytesShipped, storedBytes);
+        Shipped(batch, stored);
         LastPushError = message;
+        Settled();
     }
 
-    internal void Read(int entries) => Interlocked.Add(ref _entriesRead, entries);
+    internal void Read(LogStream stream, IReadOnlyList<LogEntry> entries)
+    {
+        long bytes = 0;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            bytes += Encoding.UTF8.GetByteCount(entries[i].Line);
+        }
 
-    internal void Overlong(bool dropped) => Interlocked.Increment(ref dropped ? ref _linesDropped : ref _linesTruncated);
+        if (EntriesInFlight <= 0)
+        {
+            Interlocked.Exchange(ref _busySinceTicks, DateTime.UtcNow.Ticks);
+        }
+
+        Interlocked.Add(ref _entriesRead, entries.Count);
+        Interlocked.Add(ref _bytesRead, bytes);
+        var series = Namespace(stream.Key.Namespace);
+        series.LinesRead.Inc(entries.Count);
+        series.BytesRead.Inc(bytes);
+    }
+
+    internal void Overlong(bool dropped)
+    {
+        Interlocked.Increment(ref dropped ? ref _linesDropped : ref _linesTruncated);
+        (dropped ? _series.LinesDropped : _series.LinesTruncated).Inc();
+    }
 
     internal void Retrying(string message)
     {
         Interlocked.Increment(ref _pushRetries);
+        _series.PushRetries.Inc();
         LastPushError = message;
+    }
+
+    /// <summary>One push attempt finished after <paramref name="duration"/>.</summary>
+    internal void Attempted(TimeSpan duration, ShipOutcome outcome)
+    {
+        _series.PushDuration.Observe(duration.TotalSeconds);
+        var reached = outcome.StatusCode is > 0 and < 500;
+        Volatile.Write(ref _lokiUp, reached ? 1 : 0);
+        _series.LokiUp.Set(reached ? 1 : 0);
+        Interlocked.Exchange(ref _lastAttemptTicks, DateTime.UtcNow.Ticks);
+    }
+
+    internal void BatchFormed(int entries) => _series.BatchEntries.Observe(entries);
+
+    internal void TailsRunning(int count)
+    {
+        Volatile.Write(ref _activeTails, count);
+        _series.ActiveTails.Set(count);
+    }
+
+    internal void TailReopened() => _series.TailRestarts.Inc();
+
+    internal void WatchRestarted() => _series.WatchRestarts.Inc();
+
+    private void Settled() => Interlocked.Exchange(ref _lastSettledTicks, DateTime.UtcNow.Ticks);
+
+    private void Shipped(PushBatch batch, int stored)
+    {
+        if (stored <= 0)
+        {
+            return;
+        }
+
+        // Per namespace; a partial 400 does not say which entries were stored, so its stored share is spread evenly.
+        var share = (double)stored / batch.Count;
+        long totalBytes = 0;
+        string? current = null;
+        long lines = 0;
+        long bytes = 0;
+        foreach (var chunk in batch.Chunks)
+        {
+            var ns = chunk.Stream.Key.Namespace;
+            if (!ReferenceEquals(ns, current) && !string.Equals(ns, current, StringComparison.Ordinal))
+            {
+                Flush(current, lines, bytes, share, ref totalBytes);
+                current = ns;
+                lines = bytes = 0;
+            }
+
+            lines += chunk.Count;
+            foreach (var entry in chunk.Entries)
+            {
+                bytes += Encoding.UTF8.GetByteCount(entry.Line);
+            }
+        }
+
+        Flush(current, lines, bytes, share, ref totalBytes);
+        Interlocked.Add(ref _entriesShipped, stored);
+        Interlocked.Add(ref _bytesShipped, totalBytes);
+    }
+
+    private void Flush(string? ns, long lines, long bytes, double share, ref long totalBytes)
+    {
+        if (ns is null || lines == 0)
+        {
+            return;
+        }
+
+        var storedBytes = share >= 1 ? bytes : (long)Math.Round(bytes * share);
+        totalBytes += storedBytes;
+        var series = Namespace(ns);
+        series.LinesShipped.Inc(share >= 1 ? lines : Math.Round(lines * share));
+        series.BytesShipped.Inc(storedBytes);
+    }
+
+    private NamespaceSeries Namespace(string ns) => _namespaces.GetOrAdd(ns, static (name, series) => new NamespaceSeries(series, name), _series);
+
+    private sealed class NamespaceSeries(Series series, string ns)
+    {
+        public Counter.Child LinesRead { get; } = series.LinesRead.WithLabels(ns);
+
+        public Counter.Child BytesRead { get; } = series.BytesRead.WithLabels(ns);
+
+        public Counter.Child LinesShipped { get; } = series.LinesShipped.WithLabels(ns);
+
+        public Counter.Child BytesShipped { get; } = series.BytesShipped.WithLabels(ns);
+    }
+
+    /// <summary>The series, with the names the Grafana dashboard queries.</summary>
+    private sealed class Series
+    {
+        public Series(IMetricFactory metrics)
+        {
+            LinesRead = metrics.CreateCounter("aggregator_lines_read_total", "Lines read from container logs and handed to the pipeline.", ["namespace"]);
+            BytesRead = metrics.CreateCounter("aggregator_bytes_read_total", "UTF-8 bytes of the lines read.", ["namespace"]);
+            LinesShipped = metrics.CreateCounter("aggregator_lines_shipped_total", "Lines Loki stored.", ["namespace"]);
+            BytesShipped = metrics.CreateCounter("aggregator_bytes_shipped_total", "UTF-8 bytes of the lines Loki stored.", ["namespace"]);
+            EntriesRejected = metrics.CreateCounter("aggregator_entries_rejected_total", "Entries Loki refused for good (HTTP 400), by reason.", ["reason"]);
+            LinesTruncated = metrics.CreateCounter("aggregator_lines_truncated_total", "Lines cut to the maximum line size.");
+            LinesDropped = metrics.CreateCounter("aggregator_lines_dropped_total", "Lines left out for being longer than the maximum line size.");
+            PushRetries = metrics.CreateCounter("aggregator_push_retries_total", "Push attempts that failed (connection, timeout, 429, 5xx) and were tried again.");
+            var pushes = metrics.CreateCounter("aggregator_pushes_total", "Push requests settled, by result.", ["result"]);
+            PushesDelivered = pushes.WithLabels("delivered");
+            PushesRejected = pushes.WithLabels("rejected");
+            PushDuration = metrics.CreateHistogram("aggregator_push_duration_seconds", "Duration of one push attempt.", new HistogramConfiguration
+            {
+                Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+            });
+            BatchEntries = metrics.CreateHistogram("aggregator_batch_entries", "Entries in each batch the pipeline hands to the pusher.", new HistogramConfiguration
+            {
+                Buckets = Histogram.ExponentialBuckets(1, 2, 15),
+            });
+            BufferedBytes = metrics.CreateGauge("aggregator_buffered_bytes", "Log data held between reading and Loki's answer (memory estimate).");
+            BufferCapacityBytes = metrics.CreateGauge("aggregator_buffer_capacity_bytes", "The memory budget of log data held; when it is full, reading waits.");
+            ActiveTails = metrics.CreateGauge("aggregator_active_tails", "Container instances being tailed.");
+            TailRestarts = metrics.CreateCounter("aggregator_tail_restarts_total", "Log streams reopened after a failure, an early end or a stall.");
+            WatchRestarts = metrics.CreateCounter("aggregator_watch_restarts_total", "Pod watches opened again after they ended (renewals, failures, relists after 410).");
+            LokiUp = metrics.CreateGauge("aggregator_loki_up", "1 when the last push attempt reached Loki and was not a 5xx or connection failure, else 0.");
+            foreach (var reason in RejectionReasons.Known)
+            {
+                EntriesRejected.WithLabels(reason);
+            }
+        }
+
+        public Counter LinesRead { get; }
+
+        public Counter BytesRead { get; }
+
+        public Counter LinesShipped { get; }
+
+        public Counter BytesShipped { get; }
+
+        public Counter EntriesRejected { get; }
+
+        public Counter LinesTruncated { get; }
+
+        public Counter LinesDropped { get; }
+
+        public Counter PushRetries { get; }
+
+        public Counter.Child PushesDelivered { get; }
+
+        public Counter.Child PushesRejected { get; }
+
+        public Histogram PushDuration { get; }
+
+        public Histogram BatchEntries { get; }
+
+        public Gauge BufferedBytes { get; }
+
+        public Gauge BufferCapacityBytes { get; }
+
+        public Gauge ActiveTails { get; }
+
+        public Counter TailRestarts { get; }
+
+        public Counter WatchRestarts { get; }
+
+        public Gauge LokiUp { get; }
     }
 }

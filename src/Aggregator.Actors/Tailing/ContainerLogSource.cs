@@ -19,10 +19,10 @@ public static class ContainerLogSource
     /// Cancelling <paramref name="stop"/> ends the stream, and so do the end of the log and
     /// <see cref="LogReadHandle.RequestReopen"/>.
     /// </summary>
-    public static Source<LogEntry, NotUsed> Create(
+    public static Source<LogChunk, NotUsed> Create(
         PodLogRequest request, LogStream stream, ResumePoint resume, TailProgress progress, TailDependencies dependencies,
         LogReadHandle handle, CancellationToken stop) =>
-        Source.UnfoldResourceAsync<IReadOnlyList<LogEntry>, Reading>(
+        Source.UnfoldResourceAsync<IReadOnlyList<LogChunk>, Reading>(
                 () => Task.FromResult(new Reading(request, stream, resume, progress, dependencies, handle, stop)),
                 reading => reading.NextAsync(),
                 reading =>
@@ -30,7 +30,7 @@ public static class ContainerLogSource
                     reading.Dispose();
                     return Task.FromResult(Done.Instance);
                 })
-            .SelectMany(entries => entries);
+            .SelectMany(chunks => chunks);
 
     private sealed class Reading(
         PodLogRequest request, LogStream stream, ResumePoint resume, TailProgress progress, TailDependencies dependencies,
@@ -43,7 +43,7 @@ public static class ContainerLogSource
         private LogLineReader? _reader;
         private bool _ended;
 
-        public async Task<Option<IReadOnlyList<LogEntry>>> NextAsync()
+        public async Task<Option<IReadOnlyList<LogChunk>>> NextAsync()
         {
             try
             {
@@ -65,10 +65,18 @@ public static class ContainerLogSource
                     var entries = Admit();
                     if (entries is not null)
                     {
+                        var settings = dependencies.Settings;
+                        var chunks = LogChunk.Cut(stream, entries, settings.MaxChunkLines, settings.MaxChunkWeight);
+                        long weight = 0;
+                        foreach (var chunk in chunks)
+                        {
+                            weight += chunk.Weight;
+                        }
+
                         // Only stopping may interrupt this wait: the entries are read already and must go on.
-                        await dependencies.Budget.AcquireAsync(Weight(entries), stop).ConfigureAwait(false);
-                        dependencies.Counters.Read(entries.Count);
-                        return Option<IReadOnlyList<LogEntry>>.Create(entries);
+                        await dependencies.Budget.AcquireAsync(weight, stop).ConfigureAwait(false);
+                        dependencies.Counters.Read(stream, entries);
+                        return Option<IReadOnlyList<LogChunk>>.Create(chunks);
                     }
                 }
             }
@@ -82,12 +90,15 @@ public static class ContainerLogSource
                 handle.Error = e;
             }
 
-            return Option<IReadOnlyList<LogEntry>>.None;
+            return Option<IReadOnlyList<LogChunk>>.None;
         }
 
         private List<LogEntry>? Admit()
         {
             List<LogEntry>? entries = null;
+            long characters = 0;
+            long newest = 0;
+            var admitted = 0;
             foreach (var line in _lines)
             {
                 if (!resume.Admit(line.TimestampNanos))
@@ -95,7 +106,9 @@ public static class ContainerLogSource
                     continue;
                 }
 
-                progress.Read(line.TimestampNanos, line.Line.Length);
+                admitted++;
+                characters += line.Line.Length;
+                newest = line.TimestampNanos;
                 var text = _limit.Apply(line.Line, out var cut);
                 if (cut)
                 {
@@ -108,18 +121,12 @@ public static class ContainerLogSource
                 }
             }
 
-            return entries;
-        }
-
-        private static long Weight(List<LogEntry> entries)
-        {
-            long weight = 0;
-            foreach (var entry in entries)
+            if (admitted > 0)
             {
-                weight += entry.Weight;
+                progress.Read(admitted, characters, newest);
             }
 
-            return weight;
+            return entries;
         }
 
         public void Dispose()

@@ -208,6 +208,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         // kubelet's 4-hour cut, a proxy's idle cut); one that failed or brought nothing waits, longer each time.
         var delay = ended.Reopen || (progressed && ended.Error is null) ? TimeSpan.Zero : _backoff.NextDelay();
         _phase = "reopening";
+        _dependencies.Counters.TailReopened();
         Timers.StartSingleTimer(CheckPod.Instance, CheckPod.Instance, delay);
     }
 

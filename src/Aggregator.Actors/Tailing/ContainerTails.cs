@@ -1,3 +1,4 @@
+using Aggregator.Actors.Pipeline;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
@@ -12,9 +13,12 @@ namespace Aggregator.Actors.Tailing;
 public sealed class ContainerTails : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ShippingCounters _counters;
+    private int _running;
 
     public ContainerTails(TailDependencies dependencies)
     {
+        _counters = dependencies.Counters;
         Receive<StartTail>(start =>
         {
             if (!Context.Child(start.TailId).IsNobody())
@@ -25,10 +29,14 @@ public sealed class ContainerTails : ReceiveActor
             _log.Info("Tailing {0}", start.Target);
             var tail = ContainerTail.Props(start.Target, start.Pod, dependencies);
             // Expected faults are handled inside the tail; this restarts it after a bug, backing off.
-            Context.ActorOf(
+            Context.Watch(Context.ActorOf(
                 BackoffSupervisor.Props(Backoff.OnFailure(tail, "tail", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), 0.2, -1)),
-                start.TailId);
+                start.TailId));
+            _counters.TailsRunning(++_running);
         });
+
+        // A tail's supervisor stops with the tail once it has finished.
+        Receive<Terminated>(_ => _counters.TailsRunning(--_running));
 
         Receive<GetTailStates>(_ =>
         {
@@ -43,6 +51,8 @@ public sealed class ContainerTails : ReceiveActor
 
         Receive<ITailMessage>(message => Context.Child(message.TailId).Forward(message));
     }
+
+    protected override void PostStop() => _counters.TailsRunning(0);
 
     /// <summary>Props for the registry; every tail it starts shares <paramref name="dependencies"/>.</summary>
     public static Props Props(TailDependencies dependencies) =>

@@ -17,11 +17,17 @@ public sealed class LogLineReader : IDisposable
     private int _start;
     private int _end;
     private long _lastTimestamp;
+    private int _readsFilledBuffer;
+
+    private const int BusyBufferBytes = 64 * 1024;
 
     /// <param name="body">The response body.</param>
     /// <param name="partialLineBytes">The runtime's partial-record size (16 KiB), at which long lines carry embedded timestamps.</param>
-    /// <param name="initialBufferBytes">The read buffer's starting size; it grows for longer lines.</param>
-    public LogLineReader(Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 64 * 1024)
+    /// <param name="initialBufferBytes">
+    /// The read buffer's starting size. It grows for longer lines, and up to 64 KiB while reads keep filling it:
+    /// a quiet container's tail keeps a small buffer, a busy one reads in large chunks.
+    /// </param>
+    public LogLineReader(Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 8 * 1024)
     {
         _body = body;
         _partialLineBytes = partialLineBytes;
@@ -52,8 +58,9 @@ public sealed class LogLineReader : IDisposable
                 _start = 0;
             }
 
-            if (_end == _buffer.Length)
+            if (_end == _buffer.Length || (_readsFilledBuffer >= 2 && _buffer.Length < BusyBufferBytes))
             {
+                _readsFilledBuffer = 0;
                 var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
                 Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
                 ArrayPool<byte>.Shared.Return(_buffer);
@@ -66,6 +73,7 @@ public sealed class LogLineReader : IDisposable
                 return false;
             }
 
+            _readsFilledBuffer = _end + read == _buffer.Length ? _readsFilledBuffer + 1 : 0;
             _end += read;
         }
     }

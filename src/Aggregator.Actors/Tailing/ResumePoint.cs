@@ -8,8 +8,10 @@ namespace Aggregator.Actors.Tailing;
 /// </summary>
 public sealed class ResumePoint
 {
-    // Timestamps of the lines read in the resume window, counted so that equal timestamps are each skipped once.
-    private readonly Dictionary<long, int> _window = [];
+    // Timestamps of the lines read, in read order, from about the start of the resume window on; appending is all
+    // the per-line work. Equal timestamps are each skipped once.
+    private readonly List<long> _window = [];
+    private int _windowStart;
     private Dictionary<long, int>? _toSkip;
     private long _newestSecond = long.MinValue;
 
@@ -36,7 +38,19 @@ public sealed class ResumePoint
     /// <summary>Called when a request is reopened: the lines it sends first that were read already will be skipped.</summary>
     public void BeginResume()
     {
-        _toSkip = _window.Count == 0 ? null : new Dictionary<long, int>(_window);
+        var oldestKept = (_newestSecond - 1) * 1_000_000_000;
+        Dictionary<long, int>? toSkip = null;
+        for (var i = _windowStart; i < _window.Count; i++)
+        {
+            var timestamp = _window[i];
+            if (timestamp >= oldestKept)
+            {
+                toSkip ??= [];
+                toSkip[timestamp] = toSkip.GetValueOrDefault(timestamp) + 1;
+            }
+        }
+
+        _toSkip = toSkip;
     }
 
     /// <summary>Decides for one line, in the order the endpoint sent them, whether it is new; records it if so.</summary>
@@ -82,33 +96,26 @@ public sealed class ResumePoint
 
         if (second >= _newestSecond - 1)
         {
-            _window[timestampNanos] = _window.TryGetValue(timestampNanos, out var count) ? count + 1 : 1;
+            _window.Add(timestampNanos);
         }
     }
 
+    /// <summary>
+    /// Drops the window's oldest timestamps in read order, up to the first that is still inside the window. A few
+    /// older ones (out-of-order stderr lines) may stay behind it: BeginResume ignores them.
+    /// </summary>
     private void Prune()
     {
         var oldestKept = (_newestSecond - 1) * 1_000_000_000;
-        if (_window.Count == 0)
+        while (_windowStart < _window.Count && _window[_windowStart] < oldestKept)
         {
-            return;
+            _windowStart++;
         }
 
-        List<long>? stale = null;
-        foreach (var timestamp in _window.Keys)
+        if (_windowStart > 1024 && _windowStart > _window.Count / 2)
         {
-            if (timestamp < oldestKept)
-            {
-                (stale ??= []).Add(timestamp);
-            }
-        }
-
-        if (stale is not null)
-        {
-            foreach (var timestamp in stale)
-            {
-                _window.Remove(timestamp);
-            }
+            _window.RemoveRange(0, _windowStart);
+            _windowStart = 0;
         }
     }
 }

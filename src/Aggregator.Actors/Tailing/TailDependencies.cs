@@ -16,7 +16,7 @@ namespace Aggregator.Actors.Tailing;
 /// <param name="Positions">Where a new tail learns what Loki holds already; null reads every log from its start.</param>
 public sealed record TailDependencies(
     IPodApi Api,
-    Sink<LogEntry, NotUsed> Pipeline,
+    Sink<LogChunk, NotUsed> Pipeline,
     IMaterializer Materializer,
     TailSettings Settings,
     BufferBudget Budget,

@@ -23,9 +23,9 @@ public sealed class TailProgress
     /// <summary>Responses that ended in the middle of a line (that line is read again, whole, on resume).</summary>
     public int CutLines { get; set; }
 
-    internal void Read(long timestampNanos, int length)
+    internal void Read(int lines, long length, long timestampNanos)
     {
-        Interlocked.Increment(ref _lines);
+        Interlocked.Add(ref _lines, lines);
         Interlocked.Add(ref _bytes, length);
         Interlocked.Exchange(ref _lastTimestamp, timestampNanos);
         Interlocked.Exchange(ref _lastReadAtMs, Environment.TickCount64);

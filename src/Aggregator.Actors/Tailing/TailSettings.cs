@@ -26,4 +26,10 @@ public sealed record TailSettings
 
     /// <summary>How often a tail looks at how long its stream has been quiet.</summary>
     public TimeSpan StallCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most lines in one chunk handed to the pipeline: BATCH_SIZE, so that a chunk always fits a batch.</summary>
+    public int MaxChunkLines { get; init; } = 5000;
+
+    /// <summary>Most weight (about bytes) in one chunk: the batch byte limit, for the same reason.</summary>
+    public long MaxChunkWeight { get; init; } = 1024 * 1024;
 }

@@ -60,7 +60,8 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
 
             // Kestrel's general category reports application exceptions, and a mid-line sever throws one on purpose;
             // the router logs every other exception itself.
-            .AddFilter((category, _) => category != "Microsoft.AspNetCore.Server.Kestrel");
+            // A filter function replaces the minimum level, so it repeats it.
+            .AddFilter((category, level) => level >= LogLevel.Warning && category != "Microsoft.AspNetCore.Server.Kestrel");
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

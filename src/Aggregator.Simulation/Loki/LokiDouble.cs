@@ -41,6 +41,12 @@ public sealed class LokiDouble : IAsyncDisposable
         ResponseDelay = options.ResponseDelay;
     }
 
+    /// <summary>
+    /// Called for every decoded push, before it is answered, with the time and the entries' timestamps: what a
+    /// benchmark needs to measure the delay from a line's timestamp to Loki's acknowledgement.
+    /// </summary>
+    public event Action<DateTimeOffset, IReadOnlyList<long>>? EntriesReceived;
+
     /// <summary>http://127.0.0.1:PORT/</summary>
     public Uri BaseUri { get; private set; } = null!;
 
@@ -392,6 +398,21 @@ public sealed class LokiDouble : IAsyncDisposable
 
         var now = Options.TimeProvider.GetUtcNow();
         var outcome = store.Apply(tenant, streams, Options, (now.UtcTicks - DateTime.UnixEpoch.Ticks) * 100);
+        if (EntriesReceived is { } received)
+        {
+            var timestamps = new long[outcome.EntryCount];
+            var i = 0;
+            foreach (var stream in streams)
+            {
+                foreach (var entry in stream.Entries)
+                {
+                    timestamps[i++] = entry.TimestampNanos;
+                }
+            }
+
+            received(now, timestamps);
+        }
+
         var status = outcome.RejectedCount == 0 ? StatusCodes.Status204NoContent : StatusCodes.Status400BadRequest;
         return new PushAnswer(status, status == StatusCodes.Status204NoContent ? string.Empty : outcome.Body(tenant))
         {

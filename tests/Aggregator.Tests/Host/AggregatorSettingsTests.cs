@@ -55,10 +55,10 @@ public sealed class AggregatorSettingsTests : IDisposable
 
         Assert.Equal(["default"], settings.Namespaces);
         Assert.Null(settings.Loki);
-        Assert.Equal(1000, settings.Pipeline.BatchSize);
+        Assert.Equal(5000, settings.Pipeline.BatchSize);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.Pipeline.BatchTimeout);
         Assert.Equal(1024 * 1024, settings.Pipeline.BatchMaxBytes);
-        Assert.Equal(8, settings.Pipeline.Lanes);
+        Assert.Equal(16, settings.Pipeline.Lanes);
         Assert.Equal(TimeSpan.FromMilliseconds(500), settings.Pipeline.RetryMinimum);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.Pipeline.RetryMaximum);
         Assert.Empty(settings.Discovery.IgnorePodPrefixes);

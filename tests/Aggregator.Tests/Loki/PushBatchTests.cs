@@ -63,7 +63,7 @@ public sealed class PushBatchTests
     [Fact]
     public void An_empty_batch_has_no_streams_and_no_weight()
     {
-        var batch = new PushBatch([]);
+        var batch = new PushBatch(new List<LogEntry>());
 
         Assert.Empty(batch.ByStream());
         Assert.Equal(0, batch.Weight);

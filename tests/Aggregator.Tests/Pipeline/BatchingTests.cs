@@ -27,6 +27,7 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
 
     private (TestPublisher.Probe<LogEntry> Source, TestSubscriber.Probe<PushBatch> Sink) Run(PipelineSettings settings) =>
         this.SourceProbe<LogEntry>()
+            .Select(entry => new LogChunk(entry.Stream, [entry]))
             .Via(LogPipeline.Batching(settings, settings.Lanes))
             .ToMaterialized(this.SinkProbe<PushBatch>(), Keep.Both)
             .Run(Materializer);
@@ -119,13 +120,13 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact(Timeout = 30000)]
-    public async Task Batches_that_are_ready_while_downstream_is_busy_travel_together()
+    public async Task Batches_that_wait_for_a_busy_downstream_are_never_combined_past_one_batchs_size()
     {
-        var (source, sink) = Run(Settings(batchSize: 2));
+        var (source, sink) = Run(Settings(batchSize: 4));
         var stream = Stream(1);
 
-        // No demand downstream: the two full batches wait, and are combined into one.
-        for (var i = 0; i < 4; i++)
+        // No demand downstream while the batches form: one full batch and the rest wait, and stay apart.
+        for (var i = 0; i < 6; i++)
         {
             source.SendNext(Entry(stream, i));
         }
@@ -133,9 +134,10 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
         source.SendComplete();
         sink.Request(10);
 
-        var combined = await sink.ExpectNextAsync(Wait);
-        Assert.Equal(["pod-1 line 0", "pod-1 line 1", "pod-1 line 2", "pod-1 line 3"], Lines(combined));
-        Assert.Equal(combined.Entries.Sum(e => e.Weight), combined.Weight);
+        var first = await sink.ExpectNextAsync(Wait);
+        Assert.Equal(["pod-1 line 0", "pod-1 line 1", "pod-1 line 2", "pod-1 line 3"], Lines(first));
+        Assert.Equal(first.Entries.Sum(e => e.Weight), first.Weight);
+        Assert.Equal(["pod-1 line 4", "pod-1 line 5"], Lines(await sink.ExpectNextAsync(Wait)));
         await sink.ExpectCompleteAsync();
     }
 
@@ -147,6 +149,7 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
         var entries = Enumerable.Range(0, 2500).Select(i => Entry(streams[(i * 7) % streams.Length], i)).ToList();
 
         var batches = await Source.From(entries)
+            .Select(entry => new LogChunk(entry.Stream, [entry]))
             .Via(LogPipeline.Batching(settings, settings.Lanes))
             .RunWith(Sink.Seq<PushBatch>(), Materializer)
             .WaitAsync(TimeSpan.FromSeconds(30));
@@ -162,6 +165,7 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
         var streams = Enumerable.Range(0, 10).Select(Stream).ToArray();
         var entries = Enumerable.Range(0, 600).Select(i => Entry(streams[(i * 3) % streams.Length], i)).ToList();
         var sink = Source.From(entries)
+            .Select(entry => new LogChunk(entry.Stream, [entry]))
             .Via(LogPipeline.Batching(settings, settings.Lanes))
             .RunWith(this.SinkProbe<PushBatch>(), Materializer);
 

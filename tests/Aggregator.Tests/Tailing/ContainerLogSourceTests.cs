@@ -40,7 +40,7 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
     private static Func<Stream> Body(string text) => () => new TrickleStream(Encoding.UTF8.GetBytes(text));
 
     private TailDependencies Dependencies(IPodApi api, TailSettings? settings = null, BufferBudget? budget = null, ShippingCounters? counters = null) =>
-        new(api, Sink.Ignore<LogEntry>().MapMaterializedValue(_ => Akka.NotUsed.Instance), Sys.Materializer(), settings ?? new TailSettings(),
+        new(api, Sink.Ignore<LogChunk>().MapMaterializedValue(_ => Akka.NotUsed.Instance), Sys.Materializer(), settings ?? new TailSettings(),
             budget ?? new BufferBudget(1 << 30), counters ?? new ShippingCounters(), Positions: null);
 
     private Task<List<LogEntry>> Read(IPodApi api, ResumePoint resume, TailProgress progress, LogReadHandle outcome) =>
@@ -52,6 +52,7 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
         resume.BeginResume();
         var entries = await ContainerLogSource
             .Create(request, Web, resume, progress, dependencies, outcome, CancellationToken.None)
+            .SelectMany(chunk => chunk.Entries)
             .RunWith(Sink.Seq<LogEntry>(), Sys.Materializer())
             .WaitAsync(TimeSpan.FromSeconds(20));
         return [.. entries];

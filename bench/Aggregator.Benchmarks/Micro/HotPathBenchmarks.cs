@@ -1,0 +1,75 @@
+using System.Text;
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+using Aggregator.Actors.Tailing;
+using BenchmarkDotNet.Attributes;
+
+namespace Aggregator.Benchmarks.Micro;
+
+/// <summary>The per-line work of the aggregator, each piece on its own, with allocations reported.</summary>
+[MemoryDiagnoser]
+[ShortRunJob]
+public class HotPathBenchmarks
+{
+    private const int Lines = 1000;
+    private byte[] _body = [];
+    private byte[] _timestamp = [];
+    private PushBatch _batch = null!;
+    private List<KeyValuePair<string, string?>> _labels = [];
+    private readonly List<KubeletLine> _read = new(Lines);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var start = 1_795_614_119_000_000_000L;
+        var text = new StringBuilder();
+        for (var i = 0; i < Lines; i++)
+        {
+            text.Append(KubeletTimestamp.Format(start + (i * 1_000_003L))).Append(" level=info msg=\"request served\" path=/api/items/").Append(i)
+                .Append(" status=200 duration=12ms bytes=5120\n");
+        }
+
+        _body = Encoding.UTF8.GetBytes(text.ToString());
+        _timestamp = Encoding.UTF8.GetBytes("2026-11-25T13:41:59.034086826Z ");
+        var stream = new LogStream(new StreamKey("shop", "web-0", "app"), LabelSet.Create([new("namespace", "shop"), new("pod", "web-0"), new("container", "app")]));
+        _batch = new PushBatch(Enumerable.Range(0, Lines).Select(i => new LogEntry(stream, start + i, $"level=info msg=\"request served\" path=/api/items/{i}")).ToList());
+        _labels =
+        [
+            new("namespace", "shop"), new("pod", "web-7f9c6d4b8-x2k4p"), new("container", "app"), new("app", "web"),
+            new("cluster", "eu-1"), new("app.kubernetes.io/version", "1.4.2"),
+        ];
+    }
+
+    /// <summary>Splitting a response body of 1,000 lines into timestamped lines (per call: 1,000 lines).</summary>
+    [Benchmark]
+    public async Task<int> Line_splitting_1000_lines()
+    {
+        _read.Clear();
+        using var reader = new LogLineReader(new MemoryStream(_body, writable: false));
+        while (await reader.ReadLinesAsync(_read, CancellationToken.None).ConfigureAwait(false))
+        {
+        }
+
+        return _read.Count;
+    }
+
+    /// <summary>Parsing one kubelet timestamp to Unix nanoseconds.</summary>
+    [Benchmark]
+    public long Timestamp_parsing()
+    {
+        KubeletTimestamp.TryParse(_timestamp, out var nanos);
+        return nanos;
+    }
+
+    /// <summary>Building one stream's label set (sanitising, sorting, escaping): done once per container instance.</summary>
+    [Benchmark]
+    public string Label_set_building() => LabelSet.Create(_labels).Rendered;
+
+    /// <summary>Protobuf and snappy encoding of a push of 1,000 entries.</summary>
+    [Benchmark]
+    public int Protobuf_and_snappy_1000_entries()
+    {
+        using var body = PushEncoder.EncodePooled(_batch);
+        return body.Memory.Length;
+    }
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Aggregator.Simulation;
+using Aggregator.Simulation.Kubernetes;
+using Aggregator.Simulation.Loki;
+
+namespace Aggregator.Benchmarks;
+
+/// <summary>
+/// Runs the real aggregator (its own process, the same actors, graph and Loki client as production) against the
+/// Kubernetes API double and the Loki double over loopback HTTP, and measures it.
+/// </summary>
+public static class PipelineBenchmark
+{
+    private const string Ns = "bench";
+    private const string Container = "app";
+
+    public static async Task<PipelineResult> RunAsync(PipelineOptions options, TextWriter progress, CancellationToken cancellation)
+    {
+        await using var kubernetes = await KubernetesApiDouble.StartAsync(
+            new KubernetesDoubleOptions { BookmarkInterval = TimeSpan.FromSeconds(30) }, cancellation).ConfigureAwait(false);
+        await using var loki = await LokiDouble.StartAsync(new LokiDoubleOptions { MaxLineSizeBytes = null }, cancellation).ConfigureAwait(false);
+        var directory = Directory.CreateTempSubdirectory("aggregator-bench-");
+        try
+        {
+            var pods = Enumerable.Range(0, options.Containers).Select(i => string.Create(CultureInfo.InvariantCulture, $"writer-{i:0000}")).ToList();
+            foreach (var pod in pods.Concat(Enumerable.Range(0, options.IdleContainers).Select(i => string.Create(CultureInfo.InvariantCulture, $"idle-{i:0000}"))))
+            {
+                kubernetes.CreatePod(Ns, pod, [Container], new Dictionary<string, string> { ["app"] = "bench" });
+                kubernetes.StartPod(Ns, pod);
+            }
+
+            var text = new LineText(options.LineBytes);
+            if (options.Rate == 0)
+            {
+                progress.WriteLine(F($"writing {options.TotalLines} lines of {options.LineBytes} B into {options.Containers} containers…"));
+                for (var n = 0; n < options.LinesPerContainer; n++)
+                {
+                    foreach (var pod in pods)
+                    {
+                        kubernetes.WriteLine(Ns, pod, Container, text.For(n));
+                    }
+                }
+            }
+
+            double? raw = null;
+            if (options.Rate == 0 && !options.SkipBaseline)
+            {
+                progress.WriteLine("raw baseline: reading every stream and discarding it…");
+                raw = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container).ConfigureAwait(false);
+                progress.WriteLine(F($"raw baseline: {raw:0} lines/s"));
+            }
+
+            var latencies = new LatencyRecorder(enabled: options.Rate > 0);
+            loki.EntriesReceived += latencies.Record;
+
+            var environment = new Dictionary<string, string>
+            {
+                ["NAMESPACE"] = Ns,
+                ["LOKI_URL"] = loki.BaseUri.ToString(),
+                ["KUBECONFIG"] = kubernetes.WriteKubeconfig(Path.Combine(directory.FullName, "kubeconfig")),
+                ["BATCH_TIMEOUT"] = options.BatchTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+                ["POD_NAME"] = "aggregator-bench",
+                ["Logging__LogLevel__Default"] = "Warning",
+                ["DOTNET_gcServer"] = "0",
+                // Any free ports: a benchmark must not collide with an aggregator running beside it.
+                ["ADMIN_PORT"] = "0",
+                ["METRICS_PORT"] = "0",
+            };
+            progress.WriteLine("starting the aggregator…");
+            await using var aggregator = AggregatorProcess.Start(environment, directory.FullName);
+
+            var opened = await Until(() => kubernetes.LogRequests.Count >= 1 || aggregator.HasExited, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            if (!opened || aggregator.HasExited)
+            {
+                throw new InvalidOperationException("the aggregator did not start reading: " + string.Join(Environment.NewLine, aggregator.Output));
+            }
+
+            var clock = Stopwatch.StartNew();
+            var cpuAtStart = aggregator.CpuTime;
+            var writing = options.Rate > 0 ? WriteAtRateAsync(kubernetes, pods, text, options, cancellation) : Task.CompletedTask;
+
+            // At a steady rate, CPU is judged after the first third: start-up and JIT compilation are not the load.
+            var steady = options.Rate > 0
+                ? SampleLaterAsync(aggregator, TimeSpan.FromSeconds(options.DurationSeconds / 3.0), clock, cancellation)
+                : Task.FromResult((clock.Elapsed, cpuAtStart));
+            var total = options.TotalLines;
+            using (var reporter = new Timer(_ => progress.WriteLine(F($"  {clock.Elapsed.TotalSeconds,6:0.0} s  {loki.EntryCount,10} of {total} lines in Loki")), null, 1000, 1000))
+            {
+                await loki.WaitUntilAsync(l => l.EntryCount >= total, TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+            }
+
+            await writing.ConfigureAwait(false);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var cpuAtEnd = aggregator.CpuTime;
+            var cpu = (cpuAtEnd - cpuAtStart).TotalSeconds;
+            var (steadyFrom, cpuAtSteady) = await steady.ConfigureAwait(false);
+            var steadyShare = (cpuAtEnd - cpuAtSteady).TotalSeconds / (seconds - steadyFrom.TotalSeconds);
+            var peakRss = aggregator.PeakRssMiB();
+            await aggregator.DisposeAsync().ConfigureAwait(false);
+
+            var report = DeliveryReport.Compare(kubernetes, loki, pods.Select(pod => (Ns, pod, Container)));
+            var summary = report.ExactlyOnce
+                ? F($"every one of the {report.Written} lines arrived exactly once, at its own timestamp ({loki.DuplicatesReceived} identical re-sends dropped by Loki)")
+                : F($"NOT exactly once: {report.Written} written, {report.Arrived} arrived, {report.Streams.Sum(s => s.Missing)} missing, {report.Streams.Sum(s => s.Unexpected)} unexpected");
+            var bytes = total * (options.LineBytes + 1.0);
+            return new PipelineResult(
+                options, total, seconds, total / seconds, bytes / seconds / 1_000_000, cpu / total * 1_000_000, steadyShare, peakRss,
+                latencies.Percentile(0.50), latencies.Percentile(0.99), raw, report.ExactlyOnce, summary);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static async Task WriteAtRateAsync(
+        KubernetesApiDouble kubernetes, List<string> pods, LineText text, PipelineOptions options, CancellationToken cancellation)
+    {
+        // Every 10 ms, the lines due by then: the rate holds even when a tick comes late.
+        var clock = Stopwatch.StartNew();
+        long written = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        while (written < options.TotalLines && await timer.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+        {
+            var due = Math.Min(options.TotalLines, (long)(clock.Elapsed.TotalSeconds * options.Rate));
+            for (; written < due; written++)
+            {
+                kubernetes.WriteLine(Ns, pods[(int)(written % pods.Count)], Container, text.For(written));
+            }
+        }
+    }
+
+    private static async Task<(TimeSpan At, TimeSpan Cpu)> SampleLaterAsync(
+        AggregatorProcess aggregator, TimeSpan after, Stopwatch clock, CancellationToken cancellation)
+    {
+        await Task.Delay(after, cancellation).ConfigureAwait(false);
+        return (clock.Elapsed, aggregator.CpuTime);
+    }
+
+    private static async Task<bool> Until(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Lines of a fixed size that differ from one another, like real log lines.</summary>
+    private sealed class LineText(int bytes)
+    {
+        private readonly string _padding = new StringBuilder().Insert(0, "level=info msg=\"request served\" path=/api/items ", Math.Max(1, (bytes / 40) + 1)).ToString();
+
+        public string For(long n)
+        {
+            var head = string.Create(CultureInfo.InvariantCulture, $"seq={n} ");
+            return head.Length >= bytes ? head[..bytes] : head + _padding[..(bytes - head.Length)];
+        }
+    }
+
+    /// <summary>Delays from each entry's timestamp to the push that delivered it.</summary>
+    private sealed class LatencyRecorder(bool enabled)
+    {
+        private readonly List<double> _milliseconds = [];
+
+        public void Record(DateTimeOffset at, IReadOnlyList<long> timestamps)
+        {
+            if (!enabled)
+            {
+                return;
+            }
+
+            var nowNanos = (at.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+            lock (_milliseconds)
+            {
+                foreach (var timestamp in timestamps)
+                {
+                    _milliseconds.Add((nowNanos - timestamp) / 1_000_000.0);
+                }
+            }
+        }
+
+        public double? Percentile(double p)
+        {
+            lock (_milliseconds)
+            {
+                if (!enabled || _milliseconds.Count == 0)
+                {
+                    return null;
+                }
+
+                _milliseconds.Sort();
+                return _milliseconds[(int)Math.Min(_milliseconds.Count - 1, Math.Floor(p * _milliseconds.Count))];
+            }
+        }
+    }
+}

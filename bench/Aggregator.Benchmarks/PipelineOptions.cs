@@ -1,0 +1,24 @@
+namespace Aggregator.Benchmarks;
+
+/// <summary>The shape of one pipeline benchmark run.</summary>
+/// <param name="Containers">Containers that write (one per pod).</param>
+/// <param name="LineBytes">Bytes of each line's text.</param>
+/// <param name="LinesPerContainer">Lines each container holds before the aggregator starts (throughput mode).</param>
+/// <param name="Rate">Lines per second over all containers written while the aggregator runs (rate mode); 0 for throughput mode.</param>
+/// <param name="DurationSeconds">How long the rate mode writes.</param>
+/// <param name="IdleContainers">Containers tailed that never write.</param>
+/// <param name="BatchTimeoutSeconds">BATCH_TIMEOUT for the aggregator.</param>
+/// <param name="SkipBaseline">Leave out the raw baseline (a smoke run).</param>
+public sealed record PipelineOptions(
+    int Containers = 100,
+    int LineBytes = 120,
+    int LinesPerContainer = 10_000,
+    int Rate = 0,
+    int DurationSeconds = 20,
+    int IdleContainers = 0,
+    double BatchTimeoutSeconds = 1,
+    bool SkipBaseline = false)
+{
+    /// <summary>Lines the run writes in all.</summary>
+    public long TotalLines => Rate > 0 ? (long)Rate * DurationSeconds : (long)Containers * LinesPerContainer;
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Aggregator.Benchmarks;
+
+/// <summary>What one pipeline benchmark run measured.</summary>
+public sealed record PipelineResult(
+    PipelineOptions Options,
+    long Lines,
+    double Seconds,
+    double LinesPerSecond,
+    double MegabytesPerSecond,
+    double CpuSecondsPerMillionLines,
+    double CpuShareOfOneCore,
+    double PeakRssMiB,
+    double? LatencyP50Ms,
+    double? LatencyP99Ms,
+    double? RawLinesPerSecond,
+    bool ExactlyOnce,
+    string DeliverySummary)
+{
+    /// <summary>Throughput against the raw baseline, when it was measured.</summary>
+    public double? Ratio => RawLinesPerSecond is { } raw && raw > 0 ? LinesPerSecond / raw : null;
+
+    /// <summary>The human-readable report, then the machine-readable last line.</summary>
+    public IEnumerable<string> Report()
+    {
+        var o = Options;
+        var load = o.Rate > 0 ? F($"{o.Rate} lines/s for {o.DurationSeconds} s") : F($"{o.LinesPerContainer} pre-written lines each");
+        var idle = o.IdleContainers > 0 ? F($", {o.IdleContainers} idle containers") : string.Empty;
+        yield return F($"run: {o.Containers} containers, {o.LineBytes} B lines, {load}{idle}, BATCH_TIMEOUT {o.BatchTimeoutSeconds} s");
+        yield return F($"aggregator: {Lines} lines in {Seconds:0.00} s = {LinesPerSecond:0} lines/s, {MegabytesPerSecond:0.0} MB/s");
+        var when = o.Rate > 0 ? "in the steady state (after the first third)" : "while reading";
+        yield return F($"cpu: {CpuSecondsPerMillionLines:0.00} cpu-seconds per million lines, {CpuShareOfOneCore * 100:0.0}% of one core on average {when}");
+        yield return F($"memory: peak RSS {PeakRssMiB:0.0} MiB");
+        yield return LatencyP50Ms is null
+            ? "latency: n/a (lines were written before the aggregator started; use --rate to measure latency)"
+            : F($"latency (line written -> Loki acknowledged): p50 {LatencyP50Ms:0} ms, p99 {LatencyP99Ms:0} ms");
+        yield return RawLinesPerSecond is null
+            ? "raw baseline: skipped"
+            : F($"raw baseline (read the same streams, discard): {RawLinesPerSecond:0} lines/s; aggregator/raw = {Ratio:0.00}");
+        yield return $"delivery: {DeliverySummary}";
+        yield return F($"lines_per_s={LinesPerSecond:0} raw_lines_per_s={RawLinesPerSecond ?? 0:0} ratio={Ratio ?? 0:0.00} exactly_once={(ExactlyOnce ? "true" : "false")} peak_rss_mib={PeakRssMiB:0.0}");
+    }
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

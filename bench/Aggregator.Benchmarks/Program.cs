@@ -1,0 +1,53 @@
+using System.CommandLine;
+using BenchmarkDotNet.Running;
+
+namespace Aggregator.Benchmarks;
+
+/// <summary><c>pipeline</c>: the whole aggregator measured end to end; <c>micro</c>: BenchmarkDotNet on the hot paths.</summary>
+public static class Program
+{
+    public static Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("Benchmarks of the log aggregator.");
+
+        var containers = new Option<int>("--containers") { Description = "Containers that write", DefaultValueFactory = _ => 100 };
+        var lineBytes = new Option<int>("--line-bytes") { Description = "Bytes per line", DefaultValueFactory = _ => 120 };
+        var lines = new Option<int>("--lines") { Description = "Lines each container holds before the aggregator starts", DefaultValueFactory = _ => 10_000 };
+        var rate = new Option<int>("--rate") { Description = "Write this many lines/s in all while the aggregator runs, instead of beforehand" };
+        var duration = new Option<int>("--duration") { Description = "Seconds to write at --rate", DefaultValueFactory = _ => 20 };
+        var idle = new Option<int>("--idle") { Description = "Extra tailed containers that never write" };
+        var batchTimeout = new Option<double>("--batch-timeout") { Description = "BATCH_TIMEOUT in seconds", DefaultValueFactory = _ => 1 };
+        var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip the raw baseline" };
+        var pipeline = new Command("pipeline", "Run the aggregator against the doubles and print throughput, CPU, memory, latency and the raw baseline.")
+        {
+            containers, lineBytes, lines, rate, duration, idle, batchTimeout, noBaseline,
+        };
+        pipeline.SetAction(async (parse, cancellation) =>
+        {
+            var options = new PipelineOptions(
+                parse.GetValue(containers), parse.GetValue(lineBytes), parse.GetValue(lines), parse.GetValue(rate), parse.GetValue(duration),
+                parse.GetValue(idle), parse.GetValue(batchTimeout), parse.GetValue(noBaseline));
+            var result = await PipelineBenchmark.RunAsync(options, Console.Out, cancellation).ConfigureAwait(false);
+            foreach (var line in result.Report())
+            {
+                Console.WriteLine(line);
+            }
+
+            return result.ExactlyOnce ? 0 : 1;
+        });
+        root.Subcommands.Add(pipeline);
+
+        var micro = new Command("micro", "Run the BenchmarkDotNet micro-benchmarks (pass BenchmarkDotNet's own options after --).")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        micro.SetAction(parse =>
+        {
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. parse.UnmatchedTokens]);
+            return 0;
+        });
+        root.Subcommands.Add(micro);
+
+        return root.Parse(args).InvokeAsync();
+    }
+}

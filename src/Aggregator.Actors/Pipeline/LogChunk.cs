@@ -1,0 +1,67 @@
+namespace Aggregator.Actors.Pipeline;
+
+/// <summary>
+/// Consecutive entries of one stream, read together: the unit that travels through the stream graph. Moving
+/// chunks rather than single lines keeps the graph's per-element cost off the per-line path.
+/// </summary>
+public sealed class LogChunk
+{
+    public LogChunk(LogStream stream, List<LogEntry> entries)
+    {
+        Stream = stream;
+        Entries = entries;
+        long weight = 0;
+        foreach (var entry in entries)
+        {
+            weight += entry.Weight;
+        }
+
+        Weight = weight;
+    }
+
+    /// <summary>The stream every entry belongs to.</summary>
+    public LogStream Stream { get; }
+
+    /// <summary>The entries, in read order.</summary>
+    public List<LogEntry> Entries { get; }
+
+    /// <summary>Lines in the chunk.</summary>
+    public int Count => Entries.Count;
+
+    /// <summary>The entries' weight together (about their bytes in memory).</summary>
+    public long Weight { get; }
+
+    /// <summary>
+    /// The chunk's share of one batch, which is <c>batchSize × batchMaxBytes</c>: its lines scaled by the byte
+    /// limit, or its weight scaled by the line limit, whichever is more. Chunks whose costs add up to at most a
+    /// batch therefore hold at most BATCH_SIZE lines and at most the byte limit together.
+    /// </summary>
+    public long Cost(int batchSize, long batchMaxBytes) => Math.Max(Count * batchMaxBytes, Weight * batchSize);
+
+    /// <summary>Cuts entries into chunks of at most <paramref name="maxLines"/> lines and <paramref name="maxWeight"/> weight.</summary>
+    public static List<LogChunk> Cut(LogStream stream, List<LogEntry> entries, int maxLines, long maxWeight)
+    {
+        var chunks = new List<LogChunk>(1);
+        var current = new List<LogEntry>(Math.Min(entries.Count, maxLines));
+        long weight = 0;
+        foreach (var entry in entries)
+        {
+            if (current.Count > 0 && (current.Count >= maxLines || weight + entry.Weight > maxWeight))
+            {
+                chunks.Add(new LogChunk(stream, current));
+                current = new List<LogEntry>(Math.Min(entries.Count, maxLines));
+                weight = 0;
+            }
+
+            current.Add(entry);
+            weight += entry.Weight;
+        }
+
+        if (current.Count > 0)
+        {
+            chunks.Add(new LogChunk(stream, current));
+        }
+
+        return chunks;
+    }
+}

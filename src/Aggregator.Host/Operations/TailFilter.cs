@@ -1,0 +1,39 @@
+using Aggregator.Actors.Tailing;
+
+namespace Aggregator.Host.Operations;
+
+/// <summary>
+/// Which tails <c>ctl tails</c> shows: by namespace (exact), pod (exact, or a prefix ending in <c>*</c>) and
+/// state (the start of the tail's phase, e.g. <c>follow</c> or <c>reopen</c>); an unset filter lets all through.
+/// </summary>
+public sealed record TailFilter(string? Namespace = null, string? Pod = null, string? State = null)
+{
+    /// <summary>Whether <paramref name="tail"/> passes every filter that is set.</summary>
+    public bool Matches(TailReport tail) =>
+        (string.IsNullOrEmpty(Namespace) || string.Equals(tail.Namespace, Namespace, StringComparison.Ordinal)) &&
+        (string.IsNullOrEmpty(Pod) || (Pod.EndsWith('*')
+            ? tail.Pod.StartsWith(Pod[..^1], StringComparison.Ordinal)
+            : string.Equals(tail.Pod, Pod, StringComparison.Ordinal))) &&
+        (string.IsNullOrEmpty(State) || tail.State.StartsWith(State, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A tail's state as the admin endpoint reports it, at <paramref name="now"/>.</summary>
+    public static TailReport Report(TailState state, DateTime now)
+    {
+        var target = state.Target;
+        DateTime? last = state.LastTimestampNanos > 0 ? DateTime.UnixEpoch.AddTicks(state.LastTimestampNanos / 100) : null;
+        return new TailReport(
+            target.TailId,
+            target.Stream.Namespace,
+            target.Stream.Pod,
+            target.Stream.Container,
+            TailTarget.ShortId(target.ContainerId),
+            target.Labels.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal),
+            state.Phase,
+            state.Lines,
+            state.Bytes,
+            last,
+            last is { } at ? Math.Max(0, (now - at).TotalSeconds) : null,
+            state.Reopens,
+            state.LastError);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Aggregator.EndToEnd.Tests.Operations;
+
+/// <summary>/metrics on its own port: every series the dashboard uses is there, and each moves with what it counts.</summary>
+public sealed partial class MetricsEndpointTests
+{
+    private const string Ns = "shop";
+
+    private static readonly string[] Series =
+    [
+        "aggregator_lines_read_total", "aggregator_bytes_read_total", "aggregator_lines_shipped_total", "aggregator_bytes_shipped_total",
+        "aggregator_entries_rejected_total", "aggregator_lines_truncated_total", "aggregator_lines_dropped_total",
+        "aggregator_push_retries_total", "aggregator_pushes_total", "aggregator_push_duration_seconds", "aggregator_batch_entries",
+        "aggregator_buffered_bytes", "aggregator_buffer_capacity_bytes", "aggregator_active_tails", "aggregator_tail_restarts_total",
+        "aggregator_watch_restarts_total", "aggregator_loki_up",
+    ];
+
+    private static async Task<string> ScrapeAsync(AggregatorUnderTest test)
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri(test.MetricsUri, "metrics"));
+        response.EnsureSuccessStatusCode();
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>The value of one sample, e.g. <c>aggregator_pushes_total{result="delivered"}</c>; 0 when absent.</summary>
+    private static double Value(string exposition, string sample)
+    {
+        foreach (var line in exposition.Split('\n'))
+        {
+            if (line.StartsWith(sample + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(sample.Length + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Every_listed_series_is_exposed_from_the_start()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        await test.StartAggregatorAsync();
+
+        var text = await ScrapeAsync(test);
+
+        foreach (var series in Series)
+        {
+            Assert.Matches($"(?m)^# TYPE {series} (counter|gauge|histogram)$", text);
+        }
+
+        Assert.Contains("aggregator_lines_shipped_total{namespace=\"shop\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_entries_rejected_total{reason=\"too_old\"} 0", text, StringComparison.Ordinal);
+        Assert.Equal(64 * 1024 * 1024, Value(text, "aggregator_buffer_capacity_bytes"));
+        Assert.DoesNotMatch(HostSeries(), text);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Shipping_retrying_and_rejecting_move_their_series()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        test.Loki.EnqueueResponses(500, times: 2);
+        await test.StartAggregatorAsync();
+        var lines = test.Write(Ns, "web-0", "app", 40);
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        await AggregatorUnderTest.Eventually(() => test.Runtime.Counters.EntriesShipped == 40, "the counters saw the 40 lines settled");
+
+        var shipped = await ScrapeAsync(test);
+        test.Loki.EnqueueResponses(400, times: 1, body: "entry for stream '{app=\"x\"}' has timestamp too old");
+        test.Write(Ns, "web-0", "app", 5, "refused");
+        await AggregatorUnderTest.Eventually(() => test.Runtime.Counters.EntriesRejected == 5, "the refused batch is counted");
+        var rejected = await ScrapeAsync(test);
+
+        var bytes = lines.Sum(l => System.Text.Encoding.UTF8.GetByteCount(l));
+        Assert.Equal(40, Value(shipped, "aggregator_lines_read_total{namespace=\"shop\"}"));
+        Assert.Equal(40, Value(shipped, "aggregator_lines_shipped_total{namespace=\"shop\"}"));
+        Assert.Equal(bytes, Value(shipped, "aggregator_bytes_read_total{namespace=\"shop\"}"));
+        Assert.Equal(bytes, Value(shipped, "aggregator_bytes_shipped_total{namespace=\"shop\"}"));
+        Assert.Equal(2, Value(shipped, "aggregator_push_retries_total"));
+        Assert.True(Value(shipped, "aggregator_pushes_total{result=\"delivered\"}") >= 1);
+        Assert.Equal(Value(shipped, "aggregator_pushes_total{result=\"delivered\"}") + 2, Value(shipped, "aggregator_push_duration_seconds_count"));
+        Assert.True(Value(shipped, "aggregator_batch_entries_count") >= 1);
+        Assert.Equal(40, Value(shipped, "aggregator_batch_entries_sum"));
+        Assert.Equal(1, Value(shipped, "aggregator_active_tails"));
+        Assert.Equal(1, Value(shipped, "aggregator_loki_up"));
+        Assert.Equal(5, Value(rejected, "aggregator_entries_rejected_total{reason=\"too_old\"}"));
+        Assert.Equal(1, Value(rejected, "aggregator_pushes_total{result=\"rejected\"}"));
+        Assert.Equal(45, Value(rejected, "aggregator_lines_read_total{namespace=\"shop\"}"));
+        Assert.Equal(40, Value(rejected, "aggregator_lines_shipped_total{namespace=\"shop\"}"));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Loki_up_drops_to_0_while_pushes_fail_and_reading_fills_the_buffer_gauge()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        test.Loki.EnqueueResponses(503, times: 1000);
+        await test.StartAggregatorAsync();
+        test.Write(Ns, "web-0", "app", 10);
+        await AggregatorUnderTest.Eventually(() => test.Runtime.Counters.PushRetries >= 2, "pushes are retried");
+
+        var text = await ScrapeAsync(test);
+
+        Assert.Equal(0, Value(text, "aggregator_loki_up"));
+        Assert.True(Value(text, "aggregator_buffered_bytes") > 0);
+        Assert.True(Value(text, "aggregator_push_retries_total") >= 2);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Tail_and_watch_restarts_are_counted()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        await test.StartAggregatorAsync();
+        test.Write(Ns, "web-0", "app", 5);
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        await AggregatorUnderTest.Eventually(() => test.Kubernetes.OpenLogStreamCount == 1 && test.Kubernetes.WatchRequestCount == 1, "the log and the watch are open");
+
+        test.Kubernetes.SeverLogStreams();
+        test.Kubernetes.SeverWatches();
+        await AggregatorUnderTest.Eventually(() => test.Kubernetes.WatchRequestCount >= 2, "the watch is opened again");
+        test.Write(Ns, "web-0", "app", 5, "after");
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+
+        var text = await ScrapeAsync(test);
+        Assert.True(Value(text, "aggregator_tail_restarts_total") >= 1);
+        Assert.True(Value(text, "aggregator_watch_restarts_total") >= 1);
+    }
+
+    // Default process metrics would mean the series came from the process-wide registry, which all hosts of a process share.
+    [GeneratedRegex("(?m)^process_|^dotnet_")]
+    private static partial Regex HostSeries();
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+using Xunit;
+
+namespace Aggregator.Tests.Operations;
+
+/// <summary>The Prometheus series the counters keep: names, labels, and that each counter instance has its own registry.</summary>
+public sealed class ShippingCountersMetricsTests
+{
+    private static async Task<string> Exposition(ShippingCounters counters)
+    {
+        using var stream = new MemoryStream();
+        await counters.Registry.CollectAndExportAsTextAsync(stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    [Fact]
+    public async Task A_fresh_instance_exposes_the_unlabelled_series_and_every_rejection_reason_at_zero()
+    {
+        var counters = new ShippingCounters();
+        counters.KnowNamespace("shop");
+
+        var text = await Exposition(counters);
+
+        foreach (var series in new[]
+                 {
+                     "aggregator_lines_read_total{namespace=\"shop\"} 0", "aggregator_bytes_shipped_total{namespace=\"shop\"} 0",
+                     "aggregator_lines_truncated_total 0", "aggregator_lines_dropped_total 0", "aggregator_push_retries_total 0",
+                     "aggregator_pushes_total{result=\"delivered\"} 0", "aggregator_pushes_total{result=\"rejected\"} 0",
+                     "aggregator_push_duration_seconds_count 0", "aggregator_batch_entries_count 0", "aggregator_buffered_bytes 0",
+                     "aggregator_buffer_capacity_bytes 0", "aggregator_active_tails 0", "aggregator_tail_restarts_total 0",
+                     "aggregator_watch_restarts_total 0", "aggregator_loki_up 0",
+                 })
+        {
+            Assert.Contains(series, text, StringComparison.Ordinal);
+        }
+
+        foreach (var reason in RejectionReasons.Known)
+        {
+            Assert.Contains($"aggregator_entries_rejected_total{{reason=\"{reason}\"}} 0", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Events_move_their_series_per_namespace_and_reason()
+    {
+        var counters = new ShippingCounters();
+        var shop = new LogStream(new StreamKey("shop", "web-0", "app"), LabelSet.Create([new("namespace", "shop")]));
+        var web = new LogStream(new StreamKey("web", "api-0", "app"), LabelSet.Create([new("namespace", "web")]));
+        List<LogEntry> entries = [new(shop, 1, "héllo"), new(shop, 2, "world"), new(web, 3, "abc")];
+
+        counters.Read(shop, entries[..2]);
+        counters.Read(web, entries[2..]);
+        counters.Attempted(TimeSpan.FromMilliseconds(20), ShipOutcome.Delivered);
+        counters.Delivered(new PushBatch(entries));
+        counters.Attempted(TimeSpan.FromMilliseconds(20), new ShipOutcome(ShipResult.Retryable, 503, "down"));
+        counters.Retrying("down");
+        counters.Rejected(new PushBatch(entries), new Dictionary<string, int> { ["too_old"] = 3 }, 0, "too old");
+        counters.BatchFormed(3);
+
+        var text = await Exposition(counters);
+
+        Assert.Contains("aggregator_lines_read_total{namespace=\"shop\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_bytes_read_total{namespace=\"shop\"} 11", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_lines_shipped_total{namespace=\"web\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_bytes_shipped_total{namespace=\"shop\"} 11", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_entries_rejected_total{reason=\"too_old\"} 3", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_pushes_total{result=\"delivered\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_pushes_total{result=\"rejected\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_push_retries_total 1", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_push_duration_seconds_count 2", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_batch_entries_count 1", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_loki_up 0", text, StringComparison.Ordinal);
+        Assert.Equal(14, counters.BytesShipped);
+        Assert.False(counters.LokiReachable);
+        Assert.DoesNotContain("aggregator_lines_read_total{", await Exposition(new ShippingCounters()), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(204, true)]
+    [InlineData(400, true)]
+    [InlineData(429, true)]
+    [InlineData(500, false)]
+    [InlineData(0, false)]
+    public void Loki_counts_as_up_when_the_attempt_reached_it_without_a_5xx(int status, bool up)
+    {
+        var counters = new ShippingCounters();
+
+        counters.Attempted(TimeSpan.Zero, new ShipOutcome(status is >= 200 and < 300 ? ShipResult.Delivered : ShipResult.Retryable, status, string.Empty));
+
+        Assert.Equal(up, counters.LokiReachable);
+    }
+}

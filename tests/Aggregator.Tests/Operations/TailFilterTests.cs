@@ -1,0 +1,48 @@
+using Aggregator.Actors.Pipeline;
+using Aggregator.Actors.Tailing;
+using Aggregator.Host.Operations;
+using Xunit;
+
+namespace Aggregator.Tests.Operations;
+
+public sealed class TailFilterTests
+{
+    private static readonly DateTime Now = new(2026, 3, 1, 12, 0, 10, DateTimeKind.Utc);
+
+    private static TailReport Tail(string ns, string pod, string phase, long lastNanos = 0) =>
+        TailFilter.Report(
+            new TailState(
+                new TailTarget(new StreamKey(ns, pod, "app"), "containerd://0123456789abcdef",
+                    LabelSet.Create([new("namespace", ns), new("pod", pod), new("container", "app"), new("app", "web")])),
+                phase, 10, 200, lastNanos, 2, null),
+            Now);
+
+    [Fact]
+    public void A_tail_state_becomes_a_report_with_its_labels_last_entry_and_lag()
+    {
+        var lastNanos = (new DateTime(2026, 3, 1, 12, 0, 4, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
+
+        var report = Tail("shop", "web-0", "following", lastNanos);
+
+        Assert.Equal("shop_web-0_app_0123456789ab", report.TailId);
+        Assert.Equal("0123456789ab", report.ContainerId);
+        Assert.Equal("web", report.Labels["app"]);
+        Assert.Equal(new DateTime(2026, 3, 1, 12, 0, 4, DateTimeKind.Utc), report.LastEntry);
+        Assert.Equal(6, report.LagSeconds!.Value, 3);
+        Assert.Equal(2, report.Restarts);
+        Assert.Null(Tail("shop", "web-0", "following").LagSeconds);
+    }
+
+    [Fact]
+    public void Filters_match_namespace_exactly_pod_exactly_or_by_prefix_and_state_by_its_start()
+    {
+        var tail = Tail("shop", "web-0", "following");
+
+        Assert.True(new TailFilter().Matches(tail));
+        Assert.True(new TailFilter("shop", "web-0", "follow").Matches(tail));
+        Assert.True(new TailFilter(Pod: "web-*").Matches(tail));
+        Assert.False(new TailFilter(Namespace: "sho").Matches(tail));
+        Assert.False(new TailFilter(Pod: "web").Matches(tail));
+        Assert.False(new TailFilter(State: "reopening").Matches(tail));
+    }
+}
