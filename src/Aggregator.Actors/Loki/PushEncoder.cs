@@ -43,12 +43,9 @@ public static class PushEncoder
     /// </summary>
     public static PooledBody EncodePooled(PushBatch batch)
     {
-        var request = ToRequest(batch);
-        var size = request.CalculateSize();
-        var protobuf = ArrayPool<byte>.Shared.Rent(size);
+        var (protobuf, size) = PushRequestWriter.Write(batch);
         try
         {
-            request.WriteTo(protobuf.AsSpan(0, size));
             var compressed = ArrayPool<byte>.Shared.Rent(Snappy.GetMaxCompressedLength(size));
             var length = Snappy.Compress(protobuf.AsSpan(0, size), compressed);
             return new PooledBody(compressed, length);
