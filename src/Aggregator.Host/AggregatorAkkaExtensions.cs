@@ -21,7 +21,9 @@ public static class AggregatorAkkaExtensions
     public static AkkaConfigurationBuilder WithLogAggregator(
         this AkkaConfigurationBuilder builder, AggregatorSettings settings, IKubernetes kubernetes, ILogShipper shipper,
         IStreamPositions? positions, AggregatorRuntime runtime) =>
-        builder
+        settings.Cluster is { } cluster
+            ? builder.WithShardedLogAggregator(settings, cluster, kubernetes, shipper, positions, runtime)
+            : builder
             .AddHocon(
                 $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {(int)settings.ShutdownGrace.TotalSeconds + 1}s\n" +
                 // The scheduler's clock wakes a thread every tick; the aggregator's timers are seconds long.

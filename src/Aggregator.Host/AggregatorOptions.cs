@@ -10,6 +10,12 @@ public sealed class AggregatorOptions
     /// <summary>The configuration section the options are bound from.</summary>
     public const string Section = "Aggregator";
 
+    /// <summary>MODE: <c>namespace</c> (one aggregator serves its namespaces) or <c>cluster</c> (members of an Akka.NET cluster share the tails).</summary>
+    public string Mode { get; set; } = "namespace";
+
+    /// <summary>How a member of the cluster mode finds the others.</summary>
+    public ClusterModeOptions Cluster { get; set; } = new();
+
     /// <summary>NAMESPACE: one namespace, a comma-separated list, or <c>*</c> for all; default: the pod's own namespace.</summary>
     public string? Namespaces { get; set; }
 
@@ -174,4 +180,29 @@ public sealed class KubernetesOptions
 
     /// <summary>Seconds a single watch request lasts before it is renewed.</summary>
     public int WatchTimeoutSeconds { get; set; } = 600;
+}
+
+/// <summary>Cluster mode settings: remoting, seeds, and how work moves between members.</summary>
+public sealed class ClusterModeOptions
+{
+    /// <summary>The address other members reach this one at (its pod IP inside Kubernetes).</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>REMOTING_PORT: the Akka.Remote port; 0 picks a free one (then it cannot be a seed).</summary>
+    public int Port { get; set; } = 4053;
+
+    /// <summary>CLUSTER_SEEDS: comma-separated seed addresses such as <c>akka.tcp://aggregator@10.0.0.5:4053</c>.</summary>
+    public string? Seeds { get; set; }
+
+    /// <summary>Shards the tails are spread over; ten per expected member is plenty. Must be the same on every member.</summary>
+    public int Shards { get; set; } = 50;
+
+    /// <summary>Seconds between announcements of the running container instances to the shard region (what restarts moved tails).</summary>
+    public double ReannounceSeconds { get; set; } = 10;
+
+    /// <summary>Seconds the membership must be stable before the split-brain resolver downs unreachable members.</summary>
+    public double StableAfterSeconds { get; set; } = 20;
+
+    /// <summary>Seconds a handed-off tail waits for Loki to acknowledge what it read.</summary>
+    public double HandOffFlushSeconds { get; set; } = 10;
 }

@@ -37,6 +37,9 @@ public sealed record AggregatorSettings(
     /// <summary>How the aggregator's own log is written.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
+    /// <summary>Set in the cluster mode: how this member joins the others; null in the namespace mode.</summary>
+    public ClusterSettings? Cluster { get; init; }
+
     /// <summary>Binds and checks the configuration; throws <see cref="ConfigurationException"/> with a one-line message.</summary>
     public static AggregatorSettings From(IConfiguration configuration)
     {
@@ -75,6 +78,12 @@ public sealed record AggregatorSettings(
             LogFormat = Enum.GetNames<LogFormat>().FirstOrDefault(n => string.Equals(n, options.LogFormat?.Trim(), StringComparison.OrdinalIgnoreCase)) is { } format
                 ? Enum.Parse<LogFormat>(format)
                 : throw new ConfigurationException($"LOG_FORMAT (Aggregator:LogFormat) is '{options.LogFormat}': expected Text or Json"),
+            Cluster = options.Mode?.Trim().ToUpperInvariant() switch
+            {
+                null or "" or "NAMESPACE" => null,
+                "CLUSTER" => ClusterSettings.From(options.Cluster),
+                _ => throw new ConfigurationException($"MODE (Aggregator:Mode) is '{options.Mode}': expected namespace or cluster"),
+            },
         };
     }
 

@@ -23,6 +23,9 @@ public static class LegacyEnvironment
         ["ADMIN_TOKEN"] = "Aggregator:Admin:Token",
         ["METRICS_PORT"] = "Aggregator:Metrics:Port",
         ["LOG_FORMAT"] = "Aggregator:LogFormat",
+        ["MODE"] = "Aggregator:Mode",
+        ["CLUSTER_SEEDS"] = "Aggregator:Cluster:Seeds",
+        ["REMOTING_PORT"] = "Aggregator:Cluster:Port",
     };
 
     /// <summary>The configuration entries the variables set; POD_NAME falls back to HOSTNAME, as a pod's hostname is its name.</summary>

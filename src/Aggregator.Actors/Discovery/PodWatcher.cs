@@ -25,6 +25,7 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RetryBackoff _backoff;
     private readonly ShippingCounters? _counters;
+    private readonly TimeSpan? _reannounce;
     private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _tailedByPod = new(StringComparer.Ordinal);
     private string? _resourceVersion;
@@ -36,8 +37,10 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
     // The API server accepted the last watch request, and no watch has failed since: what readiness waits for.
     private bool _established;
 
-    public PodWatcher(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings, ShippingCounters? counters = null)
+    public PodWatcher(
+        string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings, ShippingCounters? counters = null, TimeSpan? reannounce = null)
     {
+        _reannounce = reannounce;
         _counters = counters;
         _namespace = watchedNamespace;
         _client = client;
@@ -63,18 +66,31 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
         Receive<WatchEvent>(_ => { });
         Receive<WatchExpired>(_ => { });
         Receive<WatchClosed>(_ => { });
+        Receive<Reannounce>(_ => ReannounceRunning());
         Receive<GetWatchStatus>(_ => Sender.Tell(new WatchStatus(_namespace, _watch is not null, _pods.Count, _resourceVersion) { Established = _established }));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for a watcher of <paramref name="watchedNamespace"/> (null: every namespace) that starts tails through <paramref name="tails"/>.</summary>
-    public static Props Props(string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings, ShippingCounters? counters = null) =>
-        Akka.Actor.Props.Create(() => new PodWatcher(watchedNamespace, client, tails, settings, counters));
+    /// <summary>
+    /// Props for a watcher of <paramref name="watchedNamespace"/> (null: every namespace) that starts tails through
+    /// <paramref name="tails"/>. With <paramref name="reannounce"/>, the running instances are announced again at that
+    /// interval: a shard region starts the tails of a shard that moved to another member only when told of them.
+    /// </summary>
+    public static Props Props(
+        string? watchedNamespace, IKubernetes client, IActorRef tails, DiscoverySettings settings, ShippingCounters? counters = null, TimeSpan? reannounce = null) =>
+        Akka.Actor.Props.Create(() => new PodWatcher(watchedNamespace, client, tails, settings, counters, reannounce));
 
     private string Scope => _namespace is null ? "all namespaces" : $"namespace {_namespace}";
 
-    protected override void PreStart() => Self.Tell(Relist.Instance);
+    protected override void PreStart()
+    {
+        Self.Tell(Relist.Instance);
+        if (_reannounce is { } interval)
+        {
+            Timers.StartPeriodicTimer(Reannounce.Instance, Reannounce.Instance, interval);
+        }
+    }
 
     protected override void PostStop() => StopWatching();
 
@@ -243,6 +259,21 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Announces again every instance that runs now. An instance that has exited is not: its tail stops once it has
+    /// drained, and announcing it again would start a new drain.
+    /// </summary>
+    private void ReannounceRunning()
+    {
+        foreach (var pod in _pods.Values)
+        {
+            foreach (var target in TailPlan.For(pod, _settings).Where(t => TailDecision.Next(pod, t) == TailStep.Follow))
+            {
+                _tails.Tell(new StartTail(target, pod));
+            }
+        }
+    }
+
     private void Forget(string key)
     {
         _pods.Remove(key);
@@ -269,6 +300,11 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
     private sealed class Relist
     {
         public static readonly Relist Instance = new();
+    }
+
+    private sealed class Reannounce
+    {
+        public static readonly Reannounce Instance = new();
     }
 
     private sealed class Rewatch

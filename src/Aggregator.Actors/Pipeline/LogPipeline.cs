@@ -32,9 +32,11 @@ public sealed class LogPipeline
     /// Starts the graph. Each lane pushes through its own pusher (a <see cref="LokiPusher"/>), one request at a
     /// time: requests of different lanes are in flight together, while a stream, which always takes the same
     /// lane, reaches Loki in the order it was read. What Loki has settled is given back to <paramref name="budget"/>,
-    /// which the tails take from as they read.
+    /// which the tails take from as they read. <paramref name="settled"/>, when given, hears of every batch Loki has
+    /// settled, in each lane's order: what replicated positions are made of.
     /// </summary>
-    public static LogPipeline Start(PipelineSettings settings, IReadOnlyList<IActorRef> pushers, IMaterializer materializer, BufferBudget budget)
+    public static LogPipeline Start(
+        PipelineSettings settings, IReadOnlyList<IActorRef> pushers, IMaterializer materializer, BufferBudget budget, Action<PushBatch>? settled = null)
     {
         var lanes = Math.Max(1, settings.Lanes);
         var lanesFlow = (Flow<LogChunk, PushCompleted, NotUsed>)InLanes(settings, lanes)
@@ -43,6 +45,7 @@ public sealed class LogPipeline
                 var pusher = pushers[Lane(batch.Chunks[0], lanes) % pushers.Count];
                 var completed = await pusher.Ask<PushCompleted>(new PushRequested(batch), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
                 budget.Release(batch.Weight);
+                settled?.Invoke(batch);
                 return completed;
             })
             .MergeSubstreams();

@@ -32,3 +32,12 @@ public sealed record TailStates(IReadOnlyList<TailState> Tails);
 
 /// <summary>Asks one tail for its state; answered with <see cref="TailState"/>.</summary>
 public sealed record GetTailState(string TailId) : ITailMessage;
+
+/// <summary>
+/// Tells a sharded tail that its shard is handed to another member: stop reading, wait until Loki has
+/// acknowledged what was read, then stop (the shard region's hand-off stop message).
+/// </summary>
+public sealed record StopTailing
+{
+    public static readonly StopTailing Instance = new();
+}

@@ -39,6 +39,9 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     /// <summary>How many log responses are being streamed right now.</summary>
     public int OpenLogStreamCount => tracker.Count;
 
+    /// <summary>The container of every log response being streamed right now: two for one container means two readers.</summary>
+    public IReadOnlyList<(string Namespace, string Pod, string Container)> OpenLogStreams => tracker.Open();
+
     /// <summary>How many open log responses are stalled by <see cref="StallLogStreams"/> right now.</summary>
     public int StalledLogStreamCount => tracker.StalledCount;
 

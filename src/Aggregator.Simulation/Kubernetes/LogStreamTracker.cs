@@ -13,6 +13,10 @@ internal sealed class LogStreamTracker
 
     public int StalledCount => open.Values.Count(s => s.Snapshot().Stalled);
 
+    /// <summary>The containers of the responses streamed right now, one entry per response.</summary>
+    public IReadOnlyList<(string Namespace, string Pod, string Container)> Open() =>
+        [.. open.Values.Select(s => (s.Namespace, s.Pod, s.Container))];
+
     /// <summary>Registers a response; disposing the result unregisters it.</summary>
     public TrackedLogStream Track(string ns, string pod, string container, bool follow, HttpContext context)
     {

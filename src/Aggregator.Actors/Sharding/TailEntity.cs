@@ -1,0 +1,161 @@
+using Aggregator.Actors.Tailing;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Pattern;
+using k8s.Models;
+
+namespace Aggregator.Actors.Sharding;
+
+/// <summary>
+/// A container instance's tail as a sharding entity: runs the <see cref="ContainerTail"/> on whichever member
+/// the shard lives, ignores further <see cref="StartTail"/>s, passivates once the tail has finished, and on a
+/// hand-off stops reading and waits for Loki's acknowledgement of what was read before it stops.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Reliability", "CA2213:Disposable fields should be disposed", Justification = "Disposed in PostStop, the actor's end of life.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Disposed in PostStop, the actor's end of life.")]
+public sealed class TailEntity : ReceiveActor
+{
+    private readonly string _tailId;
+    private readonly TailEntityDependencies _dependencies;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stopping = new();
+    private IActorRef _tail = ActorRefs.Nobody;
+    private TailTarget? _target;
+
+    public TailEntity(string tailId, TailEntityDependencies dependencies)
+    {
+        _tailId = tailId;
+        _dependencies = dependencies;
+        Starting();
+    }
+
+    /// <summary>Props for the entity <paramref name="tailId"/> on this member.</summary>
+    public static Props Props(string tailId, TailEntityDependencies dependencies) =>
+        Akka.Actor.Props.Create(() => new TailEntity(tailId, dependencies));
+
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        if (!_tail.IsNobody())
+        {
+            _dependencies.TailStopped();
+        }
+    }
+
+    private void Starting()
+    {
+        var asked = false;
+        Receive<StartTail>(start => Begin(start.Target, start.Pod));
+        Receive<StopTailing>(_ => Context.Stop(Self));
+        Receive<PodRead>(read =>
+        {
+            if (TailIdentity.Find(_tailId, read.Pod, _dependencies.Discovery) is { } target && TailDecision.Next(read.Pod, target) != TailStep.Stop)
+            {
+                Begin(target, read.Pod!);
+                return;
+            }
+
+            Passivate();
+        });
+        ReceiveAny(_ =>
+        {
+            // Started by something other than a StartTail (a rebalance, an inspection): the pod says what to tail.
+            if (asked)
+            {
+                return;
+            }
+
+            asked = true;
+            if (TailIdentity.PodOf(_tailId) is not var (ns, pod))
+            {
+                Passivate();
+                return;
+            }
+
+            _dependencies.Tail.Api.ReadPodAsync(ns, pod, _stopping.Token)
+                .PipeTo(Self, success: p => new PodRead(p), failure: _ => new PodRead(null));
+        });
+    }
+
+    private void Begin(TailTarget target, V1Pod pod)
+    {
+        _target = target;
+        _log.Info("Tailing {0}", target);
+        var tail = ContainerTail.Props(target, pod, _dependencies.Tail);
+        // Expected faults are handled inside the tail; this restarts it after a bug, backing off.
+        _tail = Context.Watch(Context.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnFailure(tail, "tail", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), 0.2, -1)), "tail"));
+        _dependencies.TailStarted();
+        Become(Running);
+    }
+
+    private void Running()
+    {
+        Receive<StartTail>(_ => { });
+        Receive<GetTailState>(get => _tail.Forward(get));
+        // The tail finished its instance's log: no member needs to run it again.
+        Receive<Terminated>(t => t.ActorRef.Equals(_tail), _ => Passivate());
+        Receive<StopTailing>(_ => HandOff());
+    }
+
+    private void HandOff()
+    {
+        var target = _target!;
+        var self = Self;
+        var flush = _dependencies.HandOffFlush;
+        Become(HandingOff);
+        // Ask how far it read, then stop it reading; what it read is in the pipeline, which pushes it and records the acks.
+        _tail.Ask<TailState>(new GetTailState(_tailId), TimeSpan.FromSeconds(2))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.LastTimestampNanos : 0L, TaskScheduler.Default)
+            .PipeTo(self, success: newest => new ReadUpTo(newest));
+    }
+
+    private void HandingOff()
+    {
+        Receive<ReadUpTo>(read =>
+        {
+            Context.Unwatch(_tail);
+            Context.Stop(_tail);
+            if (read.Newest <= 0)
+            {
+                Context.Stop(Self);
+                return;
+            }
+
+            _dependencies.Positions.Ask<ShippedUpTo>(new AwaitShipped(_target!.Labels.Rendered, read.Newest, _dependencies.HandOffFlush), _dependencies.HandOffFlush + TimeSpan.FromSeconds(5))
+                .PipeTo(Self, success: shipped => shipped, failure: _ => new ShippedUpTo(false));
+        });
+        Receive<ShippedUpTo>(shipped =>
+        {
+            if (!shipped.Reached)
+            {
+                // The next owner resumes from the last acknowledged line instead; Loki drops what it sends twice.
+                _log.Warning("{0}: handed off before Loki acknowledged everything it read", _target!);
+            }
+
+            Context.Stop(Self);
+        });
+        Receive<Terminated>(_ => { });
+        ReceiveAny(_ => { });
+    }
+
+    private void Passivate()
+    {
+        Become(() => ReceiveAny(message =>
+        {
+            if (message is StopTailing)
+            {
+                Context.Stop(Self);
+            }
+        }));
+        Context.Parent.Tell(new Passivate(StopTailing.Instance));
+    }
+
+    private sealed record PodRead(V1Pod? Pod);
+
+    private sealed record ReadUpTo(long Newest);
+}

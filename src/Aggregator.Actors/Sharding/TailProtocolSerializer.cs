@@ -1,0 +1,65 @@
+using System.Text;
+using System.Runtime.Serialization;
+using System.Text.Json;
+using Aggregator.Actors.Pipeline;
+using Aggregator.Actors.Tailing;
+using Akka.Actor;
+using Akka.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace Aggregator.Actors.Sharding;
+
+/// <summary>
+/// The tail protocol on the wire between members, as JSON: a <see cref="StartTail"/> carries its pod in the
+/// Kubernetes API's own JSON, and its labels as the sorted, sanitised pairs they already are.
+/// </summary>
+public sealed class TailProtocolSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    private const string StartManifest = "S";
+    private const string StateManifest = "G";
+    private const string StopManifest = "H";
+
+    public override int Identifier => 7501;
+
+    public override string Manifest(object o) => o switch
+    {
+        StartTail => StartManifest,
+        GetTailState => StateManifest,
+        StopTailing => StopManifest,
+        _ => throw new ArgumentException($"Cannot serialize {o.GetType()}", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object obj) => obj switch
+    {
+        StartTail start => JsonSerializer.SerializeToUtf8Bytes(new StartTailWire(
+            start.Target.Stream.Namespace, start.Target.Stream.Pod, start.Target.Stream.Container, start.Target.ContainerId,
+            [.. start.Target.Labels.Labels.Select(l => new[] { l.Key, l.Value })], [.. start.Target.DroppedLabels],
+            KubernetesJson.Serialize(start.Pod))),
+        GetTailState get => Encoding.UTF8.GetBytes(get.TailId),
+        StopTailing => [],
+        _ => throw new ArgumentException($"Cannot serialize {obj.GetType()}", nameof(obj)),
+    };
+
+    public override object FromBinary(byte[] bytes, string manifest) => manifest switch
+    {
+        StartManifest => ToStartTail(JsonSerializer.Deserialize<StartTailWire>(bytes)
+            ?? throw new SerializationException("An empty StartTail")),
+        StateManifest => new GetTailState(Encoding.UTF8.GetString(bytes)),
+        StopManifest => StopTailing.Instance,
+        _ => throw new SerializationException($"Unknown tail protocol manifest '{manifest}'"),
+    };
+
+    private static StartTail ToStartTail(StartTailWire wire) => new(
+        new TailTarget(
+            new StreamKey(wire.Namespace, wire.PodName, wire.Container),
+            wire.ContainerId,
+            LabelSet.Create(wire.Labels.Select(l => new KeyValuePair<string, string?>(l[0], l[1]))))
+        {
+            DroppedLabels = wire.DroppedLabels,
+        },
+        KubernetesJson.Deserialize<V1Pod>(wire.Pod));
+
+    private sealed record StartTailWire(
+        string Namespace, string PodName, string Container, string ContainerId, string[][] Labels, string[] DroppedLabels, string Pod);
+}

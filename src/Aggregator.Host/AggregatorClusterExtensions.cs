@@ -1,0 +1,144 @@
+using Aggregator.Actors.Discovery;
+using Aggregator.Actors.Loki;
+using Aggregator.Actors.Pipeline;
+using Aggregator.Actors.Sharding;
+using Aggregator.Actors.Tailing;
+using Aggregator.Host.Operations;
+using Akka;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Sharding;
+using Akka.DistributedData;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Akka.Streams;
+using k8s;
+using Microsoft.Extensions.Logging;
+
+namespace Aggregator.Host;
+
+/// <summary>
+/// The cluster mode's wiring: the member joins an Akka.NET cluster, its tails are entities of the "tails" shard
+/// region, and the positions Loki acknowledged are replicated so that a tail that moves resumes after them.
+/// </summary>
+public static class AggregatorClusterExtensions
+{
+    /// <summary>The shard region's type name, the same on every member.</summary>
+    public const string TailsRegion = "tails";
+
+    /// <summary>
+    /// Joins the cluster of <paramref name="cluster"/>'s seeds, starts this member's pusher, pipeline and
+    /// positions writer, the tails' shard region, and one pod watcher per namespace that announces container
+    /// instances to the region.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithShardedLogAggregator(
+        this AkkaConfigurationBuilder builder, AggregatorSettings settings, ClusterSettings cluster, IKubernetes kubernetes, ILogShipper shipper,
+        IStreamPositions? positions, AggregatorRuntime runtime)
+    {
+        TailEntityDependencies? entities = null;
+        var grace = (int)settings.ShutdownGrace.TotalSeconds + 1;
+        return builder
+            .AddHocon(
+                $"akka.coordinated-shutdown.phases.service-unbind.timeout = {grace}s\n" +
+                $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {grace}s\n" +
+                "akka.scheduler.tick-duration = 50ms\n" +
+                $"akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfter.TotalMilliseconds:0}ms\n" +
+                // A handed-off tail waits for Loki's acknowledgement; the hand-off must allow for it.
+                $"akka.cluster.sharding.handoff-timeout = {(cluster.HandOffFlush + TimeSpan.FromSeconds(10)).TotalSeconds:0}s\n" +
+                // Tails are not remembered entities (the watchers announce them again), so nothing needs LMDB.
+                "akka.cluster.sharding.distributed-data.durable.keys = []",
+                HoconAddMode.Prepend)
+            .WithRemoting(new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = [AdminReports.Role],
+                SeedNodes = [.. cluster.Seeds],
+                // A Deployment of 3: the side with 2 members keeps running, the lone member downs itself, so no
+                // container is tailed by both sides of a partition for longer than stable-after.
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            .WithCustomSerializer("tail-protocol", [typeof(StartTail), typeof(GetTailState), typeof(StopTailing)], system => new TailProtocolSerializer(system))
+            .WithActors((system, registry, _) =>
+            {
+                var materializer = system.Materializer(namePrefix: "pipeline");
+                var pushers = Enumerable.Range(0, settings.Pipeline.Lanes)
+                    .Select(lane => system.ActorOf(
+                        LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum), $"loki-pusher-{lane}"))
+                    .ToList();
+                var replicator = DistributedData.Get(system).Replicator;
+                var written = system.ActorOf(
+                    ShippedPositions.Props(replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush), "shipped-positions");
+                var pipeline = LogPipeline.Start(
+                    settings.Pipeline, pushers, materializer, runtime.Budget, batch => written.Tell(StreamsShipped.From(batch)));
+                var dependencies = new TailDependencies(
+                    new KubernetesPodApi((Kubernetes)kubernetes), pipeline.EntrySink, materializer, settings.Tail, runtime.Budget, runtime.Counters,
+                    new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));
+                entities = new TailEntityDependencies(dependencies, settings.Discovery, written, cluster.HandOffFlush);
+                registry.Register<LokiPusher>(pushers[0]);
+                registry.Register<ShippedPositions>(written);
+                runtime.System = system;
+                runtime.Pipeline = pipeline;
+            })
+            .WithShardRegion<TailEntity>(
+                TailsRegion,
+                (_, _, _) => tailId => TailEntity.Props(tailId, entities ?? throw new InvalidOperationException("The tails' dependencies start before the region")),
+                new TailMessageExtractor(cluster.Shards),
+                new ShardOptions
+                {
+                    Role = AdminReports.Role,
+                    StateStoreMode = StateStoreMode.DData,
+                    RememberEntities = false,
+                    HandOffStopMessage = StopTailing.Instance,
+                })
+            .WithActors((system, registry, resolver) =>
+            {
+                var region = registry.Get<TailEntity>();
+                var watchers = settings.Namespaces
+                    .Select(ns => system.ActorOf(
+                        PodWatcher.Props(ns, kubernetes, region, settings.Discovery, runtime.Counters, cluster.Reannounce), $"pod-watcher-{ns ?? "all"}"))
+                    .ToList();
+                var log = resolver.GetService<ILoggerFactory>().CreateLogger("Aggregator.Shutdown");
+                var pipeline = runtime.Pipeline!;
+                var shutdown = CoordinatedShutdown.Get(system);
+                shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "hand-off-tails", async () =>
+                {
+                    // Stop announcing, then hand this member's shards to the others while the pipeline still runs:
+                    // each tail stops reading and waits for Loki's acknowledgement of what it read.
+                    await Task.WhenAll(watchers.Select(w => w.GracefulStop(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
+                    try
+                    {
+                        await region.GracefulStop(settings.ShutdownGrace, GracefulShutdown.Instance).ConfigureAwait(false);
+                    }
+                    catch (TaskCanceledException)
+                    {
+                        // Out of time: what the tails read and Loki did not acknowledge is read again by their next owner.
+                    }
+
+                    return Done.Instance;
+                });
+                shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "flush-pipeline", async () =>
+                {
+                    pipeline.Complete();
+                    var flushed = await Task.WhenAny(pipeline.Completion, Task.Delay(settings.ShutdownGrace)).ConfigureAwait(false) == pipeline.Completion;
+                    if (!flushed || runtime.Counters.EntriesInFlight > 0)
+                    {
+                        ShutdownLog.NotFlushed(log, runtime.Counters.EntriesInFlight, settings.ShutdownGrace.TotalSeconds);
+                    }
+                    else
+                    {
+                        ShutdownLog.Flushed(log, runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected);
+                    }
+
+                    return Done.Instance;
+                });
+                foreach (var ns in settings.Namespaces.OfType<string>())
+                {
+                    runtime.Counters.KnowNamespace(ns);
+                }
+
+                runtime.Watchers = watchers;
+            });
+    }
+}

@@ -1,0 +1,44 @@
+namespace Aggregator.Host;
+
+/// <summary>The validated settings of a cluster-mode member.</summary>
+/// <param name="Hostname">The address other members reach this one at.</param>
+/// <param name="Port">The remoting port (0: a free one).</param>
+/// <param name="Seeds">Seed node addresses; empty: this member waits to be joined.</param>
+/// <param name="Shards">Shards the tails are spread over.</param>
+/// <param name="Reannounce">Interval at which watchers announce the running instances again.</param>
+/// <param name="StableAfter">How long the membership must be stable before the split-brain resolver acts.</param>
+/// <param name="HandOffFlush">How long a handed-off tail waits for Loki's acknowledgement.</param>
+public sealed record ClusterSettings(
+    string Hostname, int Port, IReadOnlyList<string> Seeds, int Shards, TimeSpan Reannounce, TimeSpan StableAfter, TimeSpan HandOffFlush)
+{
+    /// <summary>The actor system's name: seed addresses must name it.</summary>
+    public const string SystemName = "aggregator";
+
+    /// <summary>How often shipped positions are written to Distributed Data.</summary>
+    public TimeSpan PositionsFlush { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Checks <paramref name="options"/>; throws <see cref="ConfigurationException"/> with a one-line message.</summary>
+    public static ClusterSettings From(ClusterModeOptions options)
+    {
+        var seeds = (options.Seeds ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var seed in seeds)
+        {
+            if (!seed.StartsWith($"akka.tcp://{SystemName}@", StringComparison.Ordinal))
+            {
+                throw new ConfigurationException($"CLUSTER_SEEDS (Aggregator:Cluster:Seeds) has '{seed}': expected akka.tcp://{SystemName}@host:port");
+            }
+        }
+
+        return new ClusterSettings(
+            string.IsNullOrWhiteSpace(options.Hostname) ? "127.0.0.1" : options.Hostname.Trim(),
+            options.Port is >= 0 and <= 65535 ? options.Port : throw new ConfigurationException($"REMOTING_PORT (Aggregator:Cluster:Port) is {options.Port}: expected 0 to 65535"),
+            seeds,
+            options.Shards is >= 1 and <= 10_000 ? options.Shards : throw new ConfigurationException($"Aggregator:Cluster:Shards is {options.Shards}: expected 1 to 10000"),
+            Seconds(options.ReannounceSeconds, "Aggregator:Cluster:ReannounceSeconds"),
+            Seconds(options.StableAfterSeconds, "Aggregator:Cluster:StableAfterSeconds"),
+            Seconds(options.HandOffFlushSeconds, "Aggregator:Cluster:HandOffFlushSeconds"));
+    }
+
+    private static TimeSpan Seconds(double value, string key) =>
+        value > 0 ? TimeSpan.FromSeconds(value) : throw new ConfigurationException($"{key} is {value}: expected a positive number of seconds");
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using Aggregator.Host;
+using Aggregator.Simulation;
+using Aggregator.Simulation.Kubernetes;
+using Aggregator.Simulation.Loki;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aggregator.EndToEnd.Tests.Cluster;
+
+/// <summary>
+/// Three aggregator hosts in cluster mode in this process, on loopback with reserved remoting ports and one seed
+/// list, against one Kubernetes API double and one Loki double.
+/// </summary>
+public sealed class ClusterUnderTest : IAsyncDisposable
+{
+    private readonly DirectoryInfo _directory;
+    private readonly IHost?[] _members;
+    private readonly int[] _ports;
+
+    private ClusterUnderTest(KubernetesApiDouble kubernetes, LokiDouble loki, DirectoryInfo directory, int members)
+    {
+        Kubernetes = kubernetes;
+        Loki = loki;
+        _directory = directory;
+        _members = new IHost?[members];
+        _ports = ReservePorts(members);
+    }
+
+    public KubernetesApiDouble Kubernetes { get; }
+
+    public LokiDouble Loki { get; }
+
+    /// <summary>The running members' indexes.</summary>
+    public IEnumerable<int> Running => Enumerable.Range(0, _members.Length).Where(i => _members[i] is not null);
+
+    /// <summary>Starts the doubles and <paramref name="members"/> members, and waits until each sees all of them Up.</summary>
+    public static async Task<ClusterUnderTest> StartAsync(int members = 3)
+    {
+        var test = new ClusterUnderTest(await KubernetesApiDouble.StartAsync(), await LokiDouble.StartAsync(), Directory.CreateTempSubdirectory("aggregator-cluster-"), members);
+        await Task.WhenAll(Enumerable.Range(0, members).Select(test.StartMemberAsync));
+        await AggregatorUnderTest.Eventually(
+            () => test.Running.All(i => test.UpMembers(i) == members), $"all {members} members are Up", 60);
+        return test;
+    }
+
+    public AggregatorRuntime Runtime(int member) => _members[member]!.Services.GetRequiredService<AggregatorRuntime>();
+
+    /// <summary>How many members <paramref name="member"/> sees Up.</summary>
+    public int UpMembers(int member) =>
+        Runtime(member).System is { } system
+            ? Akka.Cluster.Cluster.Get(system).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up)
+            : 0;
+
+    /// <summary>Tails running on each member, by member index.</summary>
+    public Dictionary<int, int> TailsPerMember() => Running.ToDictionary(i => i, i => Runtime(i).Counters.ActiveTails);
+
+    /// <summary>Leaves the cluster as SIGTERM would (CoordinatedShutdown: hand-off, flush, leave).</summary>
+    public async Task StopMemberAsync(int member)
+    {
+        var host = _members[member]!;
+        _members[member] = null;
+        await host.StopAsync(CancellationToken.None);
+        host.Dispose();
+    }
+
+    /// <summary>The delivery judgement for these streams.</summary>
+    public DeliveryReport Report(IEnumerable<(string Namespace, string Pod, string Container)> streams) =>
+        DeliveryReport.Compare(Kubernetes, Loki, streams);
+
+    private async Task StartMemberAsync(int member)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Aggregator:Mode"] = "cluster",
+            ["Aggregator:Cluster:Hostname"] = "127.0.0.1",
+            ["Aggregator:Cluster:Port"] = _ports[member].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Aggregator:Cluster:Seeds"] = string.Join(",", _ports.Select(p => $"akka.tcp://aggregator@127.0.0.1:{p}")),
+            ["Aggregator:Cluster:ReannounceSeconds"] = "0.5",
+            ["Aggregator:Cluster:StableAfterSeconds"] = "3",
+            ["Aggregator:Cluster:HandOffFlushSeconds"] = "5",
+            ["Aggregator:Namespaces"] = "shop",
+            ["Aggregator:Kubernetes:Kubeconfig"] = Kubernetes.WriteKubeconfig(Path.Combine(_directory.FullName, $"kubeconfig-{member}")),
+            ["Aggregator:Loki:Url"] = Loki.BaseUri.ToString(),
+            ["Aggregator:Batch:TimeoutSeconds"] = "0.2",
+            ["Aggregator:Loki:RetryMinimumMilliseconds"] = "50",
+            ["Aggregator:Loki:RetryMaximumSeconds"] = "0.5",
+            ["Aggregator:PodName"] = $"aggregator-{member}",
+            ["Aggregator:ShutdownGraceSeconds"] = "15",
+            ["Aggregator:Admin:Port"] = "0",
+            ["Aggregator:Metrics:Port"] = "0",
+            ["Aggregator:Metrics:Address"] = "127.0.0.1",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("E2E_LOG_LEVEL") ?? "Warning",
+        };
+        var configuration = AggregatorHost.Configuration([], overrides);
+        var host = AggregatorHost.Build(AggregatorSettings.From(configuration), configuration);
+        await host.StartAsync();
+        _members[member] = host;
+    }
+
+    // Remoting cannot report a port it picked before the seed list is written, so free ports are found first.
+    private static int[] ReservePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var member in Running.ToList())
+        {
+            await StopMemberAsync(member);
+        }
+
+        await Loki.DisposeAsync();
+        await Kubernetes.DisposeAsync();
+        _directory.Delete(recursive: true);
+    }
+}
