@@ -78,12 +78,13 @@ public static class AggregatorHost
         builder.Services.AddSingleton(recentLogs);
         builder.Services.AddSingleton<IKubernetes>(kubernetes);
         builder.Services.AddSingleton(shipper);
-        builder.Services.AddAkka("aggregator", akka =>
+        builder.Services.AddAkka("aggregator", (akka, services) =>
         {
+            akka.AddSetup(AkkaLogForwarder.Setup(services.GetRequiredService<ILoggerFactory>()));
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<AkkaLogForwarder>();
             });
             akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
