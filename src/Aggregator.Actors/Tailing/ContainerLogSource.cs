@@ -49,7 +49,8 @@ public static class ContainerLogSource
             {
                 if (_reader is null)
                 {
-                    _body = await dependencies.Api.OpenLogAsync(request, _reading.Token).ConfigureAwait(false);
+                    _body = await dependencies.OpenAsync(() => dependencies.Api.OpenLogAsync(request, _reading.Token), _reading.Token)
+                        .ConfigureAwait(false);
                     _reader = new LogLineReader(_body, dependencies.Settings.PartialLineBytes);
                 }
 

@@ -79,7 +79,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             var (started, finished) = TailDecision.Lifetime(_initialPod, _target);
             var from = ToNanos(started?.AddSeconds(-2) ?? DateTime.UtcNow.AddDays(-7));
             var to = ToNanos((finished ?? DateTime.UtcNow.AddMinutes(10)).AddSeconds(2));
-            positions.NewestTimestampAsync(_target.Labels, from, to, _stopping.Token).PipeTo(
+            _dependencies.OpenAsync(() => positions.NewestTimestampAsync(_target.Labels, from, to, _stopping.Token), _stopping.Token).PipeTo(
                 Self, success: newest => new PositionLearned(newest, null), failure: e => new PositionLearned(null, e));
             return;
         }

@@ -25,6 +25,26 @@ public sealed record TailDependencies(
 {
     private int _positionWarningGiven;
 
+    /// <summary>
+    /// Requests being opened right now, across all tails: a thousand tails that start together would otherwise ask
+    /// the API server (and Loki) for a thousand streams at once.
+    /// </summary>
+    public BufferBudget Opening { get; } = new(Math.Max(1, Settings.MaxConcurrentOpens));
+
+    /// <summary>Runs <paramref name="open"/> once a place among the concurrent openings is free.</summary>
+    public async Task<T> OpenAsync<T>(Func<Task<T>> open, CancellationToken cancellationToken)
+    {
+        await Opening.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await open().ConfigureAwait(false);
+        }
+        finally
+        {
+            Opening.Release(1);
+        }
+    }
+
     /// <summary>True the first time only: a refused position query is said once, not once per container.</summary>
     public bool FirstPositionWarning() => Interlocked.Exchange(ref _positionWarningGiven, 1) == 0;
 }

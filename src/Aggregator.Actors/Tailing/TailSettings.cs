@@ -32,4 +32,7 @@ public sealed record TailSettings
 
     /// <summary>Most weight (about bytes) in one chunk: the batch byte limit, for the same reason.</summary>
     public long MaxChunkWeight { get; init; } = 1024 * 1024;
+
+    /// <summary>Most log requests and position queries being opened at once, over all tails.</summary>
+    public int MaxConcurrentOpens { get; init; } = 32;
 }
