@@ -12,10 +12,9 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.DistributedData;
 using Akka.Hosting;
+using Akka.Management.Cluster.Bootstrap;
 using Akka.Remote.Hosting;
-using Akka.Streams;
 using k8s;
-using Microsoft.Extensions.Logging;
 
 namespace Aggregator.Host;
 
@@ -38,18 +37,24 @@ public static class AggregatorClusterExtensions
         IStreamPositions? positions, AggregatorRuntime runtime)
     {
         TailEntityDependencies? entities = null;
-        var grace = (int)settings.ShutdownGrace.TotalSeconds + 1;
-        return builder
-            .AddHocon(
-                $"akka.coordinated-shutdown.phases.service-unbind.timeout = {grace}s\n" +
-                $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {grace}s\n" +
-                "akka.scheduler.tick-duration = 50ms\n" +
-                $"akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfter.TotalMilliseconds:0}ms\n" +
+        var configured = builder
+            .WithShippingSettings(
+                settings,
+                $"akka.coordinated-shutdown.phases.service-unbind.timeout = {ShippingPipeline.GraceSeconds(settings)}s",
+                $"akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfter.TotalMilliseconds:0}ms",
                 // A handed-off tail waits for Loki's acknowledgement; the hand-off must allow for it.
-                $"akka.cluster.sharding.handoff-timeout = {(cluster.HandOffFlush + TimeSpan.FromSeconds(10)).TotalSeconds:0}s\n" +
+                $"akka.cluster.sharding.handoff-timeout = {(cluster.HandOffFlush + TimeSpan.FromSeconds(10)).TotalSeconds:0}s",
                 // Tails are not remembered entities (the watchers announce them again), so nothing needs LMDB.
-                "akka.cluster.sharding.distributed-data.durable.keys = []",
-                HoconAddMode.Prepend)
+                "akka.cluster.sharding.distributed-data.durable.keys = []");
+        if (cluster.Bootstrap is { } bootstrap)
+        {
+            // No seeds: the members find each other through the Kubernetes API and Akka.Management's contact points.
+            configured = configured
+                .AddHocon(BootstrapHocon(cluster, bootstrap), HoconAddMode.Prepend)
+                .WithExtensions(typeof(ClusterBootstrapProvider));
+        }
+
+        return configured
             .WithRemoting(new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port })
             .WithClustering(new ClusterOptions
             {
@@ -59,27 +64,20 @@ public static class AggregatorClusterExtensions
                 // container is tailed by both sides of a partition for longer than stable-after.
                 SplitBrainResolver = new KeepMajorityOption(),
             })
-            .WithCustomSerializer("tail-protocol", [typeof(StartTail), typeof(GetTailState), typeof(StopTailing)], system => new TailProtocolSerializer(system))
-            .WithActors((system, registry, _) =>
+            .WithCustomSerializer("tail-protocol", [typeof(StartTail), typeof(GetTailState), typeof(StopTailing), typeof(TailState)], system => new TailProtocolSerializer(system))
+            .WithActors((system, registry, resolver) =>
             {
-                var materializer = system.Materializer(namePrefix: "pipeline");
-                var pushers = Enumerable.Range(0, settings.Pipeline.Lanes)
-                    .Select(lane => system.ActorOf(
-                        LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum), $"loki-pusher-{lane}"))
-                    .ToList();
                 var replicator = DistributedData.Get(system).Replicator;
                 var written = system.ActorOf(
                     ShippedPositions.Props(replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush), "shipped-positions");
-                var pipeline = LogPipeline.Start(
-                    settings.Pipeline, pushers, materializer, runtime.Budget, batch => written.Tell(StreamsShipped.From(batch)));
+                var (pipeline, materializer, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
                 var dependencies = new TailDependencies(
                     new KubernetesPodApi((Kubernetes)kubernetes), pipeline.EntrySink, materializer, settings.Tail, runtime.Budget, runtime.Counters,
                     new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));
                 entities = new TailEntityDependencies(dependencies, settings.Discovery, written, cluster.HandOffFlush);
-                registry.Register<LokiPusher>(pushers[0]);
+                registry.Register<LokiPusher>(pusher);
                 registry.Register<ShippedPositions>(written);
-                runtime.System = system;
-                runtime.Pipeline = pipeline;
+                ShippingPipeline.AddFlushTask(system, resolver, pipeline, settings, runtime);
             })
             .WithShardRegion<TailEntity>(
                 TailsRegion,
@@ -92,15 +90,13 @@ public static class AggregatorClusterExtensions
                     RememberEntities = false,
                     HandOffStopMessage = StopTailing.Instance,
                 })
-            .WithActors((system, registry, resolver) =>
+            .WithActors((system, registry, _) =>
             {
                 var region = registry.Get<TailEntity>();
                 var watchers = settings.Namespaces
                     .Select(ns => system.ActorOf(
                         PodWatcher.Props(ns, kubernetes, region, settings.Discovery, runtime.Counters, cluster.Reannounce), $"pod-watcher-{ns ?? "all"}"))
                     .ToList();
-                var log = resolver.GetService<ILoggerFactory>().CreateLogger("Aggregator.Shutdown");
-                var pipeline = runtime.Pipeline!;
                 var shutdown = CoordinatedShutdown.Get(system);
                 shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "hand-off-tails", async () =>
                 {
@@ -118,27 +114,26 @@ public static class AggregatorClusterExtensions
 
                     return Done.Instance;
                 });
-                shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "flush-pipeline", async () =>
-                {
-                    pipeline.Complete();
-                    var flushed = await Task.WhenAny(pipeline.Completion, Task.Delay(settings.ShutdownGrace)).ConfigureAwait(false) == pipeline.Completion;
-                    if (!flushed || runtime.Counters.EntriesInFlight > 0)
-                    {
-                        ShutdownLog.NotFlushed(log, runtime.Counters.EntriesInFlight, settings.ShutdownGrace.TotalSeconds);
-                    }
-                    else
-                    {
-                        ShutdownLog.Flushed(log, runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected);
-                    }
-
-                    return Done.Instance;
-                });
-                foreach (var ns in settings.Namespaces.OfType<string>())
-                {
-                    runtime.Counters.KnowNamespace(ns);
-                }
-
+                ShippingPipeline.KnowNamespaces(settings, runtime);
                 runtime.Watchers = watchers;
             });
     }
+
+    /// <summary>
+    /// The Akka.Management and Kubernetes API discovery settings of cluster bootstrap: the management endpoint on
+    /// this member's address, and the other members found as the pods matching the selector in this pod's namespace,
+    /// each probed on its port named "management".
+    /// </summary>
+    public static string BootstrapHocon(ClusterSettings cluster, KubernetesBootstrap bootstrap) => string.Join('\n', [
+        "akka.discovery.method = kubernetes-api",
+        $"akka.discovery.kubernetes-api.pod-label-selector = \"{bootstrap.Selector}\"",
+        $"akka.management.http.hostname = \"{cluster.Hostname}\"",
+        $"akka.management.http.port = {bootstrap.ManagementPort}",
+        "akka.management.http.bind-hostname = \"0.0.0.0\"",
+        $"akka.management.http.bind-port = {bootstrap.ManagementPort}",
+        "akka.management.cluster.bootstrap.contact-point-discovery.discovery-method = akka.discovery",
+        "akka.management.cluster.bootstrap.contact-point-discovery.service-name = \"log-aggregator\"",
+        "akka.management.cluster.bootstrap.contact-point-discovery.port-name = \"management\"",
+        $"akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = {bootstrap.RequiredContactPoints}",
+    ]);
 }

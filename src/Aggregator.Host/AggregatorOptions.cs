@@ -205,4 +205,13 @@ public sealed class ClusterModeOptions
 
     /// <summary>Seconds a handed-off tail waits for Loki to acknowledge what it read.</summary>
     public double HandOffFlushSeconds { get; set; } = 10;
+
+    /// <summary>Without seeds: the Akka.Management port the members' cluster bootstrap talks to (named "management" on the pod).</summary>
+    public int ManagementPort { get; set; } = 8558;
+
+    /// <summary>Without seeds: the label selector that finds the other members' pods in this pod's namespace.</summary>
+    public string DiscoverySelector { get; set; } = "app.kubernetes.io/name=log-aggregator,app.kubernetes.io/component=cluster";
+
+    /// <summary>Without seeds: how many members cluster bootstrap must find before the first forms a new cluster.</summary>
+    public int RequiredContactPoints { get; set; } = 2;
 }

@@ -3,7 +3,7 @@ namespace Aggregator.Host;
 /// <summary>The validated settings of a cluster-mode member.</summary>
 /// <param name="Hostname">The address other members reach this one at.</param>
 /// <param name="Port">The remoting port (0: a free one).</param>
-/// <param name="Seeds">Seed node addresses; empty: this member waits to be joined.</param>
+/// <param name="Seeds">Seed node addresses; empty: the members find each other with cluster bootstrap (<see cref="Bootstrap"/>).</param>
 /// <param name="Shards">Shards the tails are spread over.</param>
 /// <param name="Reannounce">Interval at which watchers announce the running instances again.</param>
 /// <param name="StableAfter">How long the membership must be stable before the split-brain resolver acts.</param>
@@ -13,6 +13,9 @@ public sealed record ClusterSettings(
 {
     /// <summary>The actor system's name: seed addresses must name it.</summary>
     public const string SystemName = "aggregator";
+
+    /// <summary>Without seeds, how Akka.Management cluster bootstrap finds the other members through the Kubernetes API; null with seeds.</summary>
+    public KubernetesBootstrap? Bootstrap { get; init; }
 
     /// <summary>How often shipped positions are written to Distributed Data.</summary>
     public TimeSpan PositionsFlush { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -29,6 +32,10 @@ public sealed record ClusterSettings(
             }
         }
 
+        var bootstrap = seeds.Length > 0 ? null : new KubernetesBootstrap(
+            options.ManagementPort is > 0 and <= 65535 ? options.ManagementPort : throw new ConfigurationException($"Aggregator:Cluster:ManagementPort is {options.ManagementPort}: expected 1 to 65535"),
+            string.IsNullOrWhiteSpace(options.DiscoverySelector) ? throw new ConfigurationException("Aggregator:Cluster:DiscoverySelector is empty: expected a label selector such as app.kubernetes.io/name=log-aggregator") : options.DiscoverySelector.Trim(),
+            options.RequiredContactPoints is >= 1 and <= 100 ? options.RequiredContactPoints : throw new ConfigurationException($"Aggregator:Cluster:RequiredContactPoints is {options.RequiredContactPoints}: expected 1 to 100"));
         return new ClusterSettings(
             string.IsNullOrWhiteSpace(options.Hostname) ? "127.0.0.1" : options.Hostname.Trim(),
             options.Port is >= 0 and <= 65535 ? options.Port : throw new ConfigurationException($"REMOTING_PORT (Aggregator:Cluster:Port) is {options.Port}: expected 0 to 65535"),
@@ -36,7 +43,10 @@ public sealed record ClusterSettings(
             options.Shards is >= 1 and <= 10_000 ? options.Shards : throw new ConfigurationException($"Aggregator:Cluster:Shards is {options.Shards}: expected 1 to 10000"),
             Seconds(options.ReannounceSeconds, "Aggregator:Cluster:ReannounceSeconds"),
             Seconds(options.StableAfterSeconds, "Aggregator:Cluster:StableAfterSeconds"),
-            Seconds(options.HandOffFlushSeconds, "Aggregator:Cluster:HandOffFlushSeconds"));
+            Seconds(options.HandOffFlushSeconds, "Aggregator:Cluster:HandOffFlushSeconds"))
+        {
+            Bootstrap = bootstrap,
+        };
     }
 
     private static TimeSpan Seconds(double value, string key) =>

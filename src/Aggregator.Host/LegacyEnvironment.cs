@@ -26,6 +26,8 @@ public static class LegacyEnvironment
         ["MODE"] = "Aggregator:Mode",
         ["CLUSTER_SEEDS"] = "Aggregator:Cluster:Seeds",
         ["REMOTING_PORT"] = "Aggregator:Cluster:Port",
+        // Inside Kubernetes the downward API gives the pod IP, the address the other members reach this one at.
+        ["POD_IP"] = "Aggregator:Cluster:Hostname",
     };
 
     /// <summary>The configuration entries the variables set; POD_NAME falls back to HOSTNAME, as a pod's hostname is its name.</summary>

@@ -12,7 +12,7 @@ public sealed class KustomizeTests
     {
         Assert.Subset(
             Kustomize.Kustomizations().ToHashSet(),
-            new HashSet<string> { "k8s/namespace", "k8s/examples/multi-namespace", "k8s/grafana" });
+            new HashSet<string> { "k8s/namespace", "k8s/examples/multi-namespace", "k8s/grafana", "k8s/cluster" });
     }
 
     [Theory]

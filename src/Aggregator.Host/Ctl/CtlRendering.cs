@@ -37,16 +37,23 @@ public static class CtlRendering
 
     public static void Tails(TextWriter output, IReadOnlyList<TailReport> tails)
     {
-        var table = new TextTable("NAMESPACE", "POD", "CONTAINER", "ID", "STATE", "LINES", "BYTES", "LAST ENTRY", "LAG", "RESTARTS", "LABELS", "LAST ERROR");
+        // The member column only in cluster mode, where tails run on several members.
+        var members = tails.Any(t => t.Member is not null);
+        var table = members
+            ? new TextTable("MEMBER", "NAMESPACE", "POD", "CONTAINER", "ID", "STATE", "LINES", "BYTES", "LAST ENTRY", "LAG", "RESTARTS", "LABELS", "LAST ERROR")
+            : new TextTable("NAMESPACE", "POD", "CONTAINER", "ID", "STATE", "LINES", "BYTES", "LAST ENTRY", "LAG", "RESTARTS", "LABELS", "LAST ERROR");
         foreach (var tail in tails)
         {
-            table.Add(
+            string[] cells =
+            [
                 tail.Namespace, tail.Pod, tail.Container, tail.ContainerId, tail.State, Number(tail.LinesRead), Bytes(tail.BytesRead),
                 tail.LastEntry?.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) ?? "-",
                 tail.LagSeconds is { } lag ? Duration(lag) : "-",
                 Number(tail.Restarts),
                 string.Join(",", tail.Labels.Where(l => !ColumnLabels.Contains(l.Key)).Select(l => $"{l.Key}={l.Value}")),
-                tail.LastError ?? "-");
+                tail.LastError ?? "-",
+            ];
+            table.Add(members ? [tail.Member ?? "-", .. cells] : cells);
         }
 
         table.Write(output);
@@ -70,10 +77,12 @@ public static class CtlRendering
     public static void Cluster(TextWriter output, ClusterReport cluster)
     {
         output.WriteLine($"Mode: {cluster.Mode}    Self: {cluster.SelfAddress}    Leader: {cluster.Leader ?? "-"}");
-        var table = new TextTable("ADDRESS", "STATUS", "ROLES", "UP SINCE");
+        var table = new TextTable("ADDRESS", "STATUS", "ROLES", "UP SINCE", "REACHABILITY");
         foreach (var member in cluster.Members)
         {
-            table.Add(member.Address, member.Status, string.Join(",", member.Roles), member.UpSince.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            table.Add(
+                member.Address, member.Status, string.Join(",", member.Roles),
+                member.UpSince?.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "-", member.Reachability);
         }
 
         table.Write(output);

@@ -34,8 +34,8 @@ internal static class AdminApi
         app.MapGet("/v1/actors", () => reports.Actors() is { } root ? Json(root) : Results.Problem("the actor system has not started", statusCode: 503));
         app.MapGet("/v1/logs", (int? lines) => Json(reports.Logs(lines ?? 100)));
         app.MapGet("/v1/cluster", () => Json(reports.Cluster()));
-        app.MapGet("/v1/cluster/sharding/regions", () => Json(reports.Regions()));
-        app.MapGet("/v1/cluster/sharding/stats", () => Json(reports.ShardingStats()));
+        app.MapGet("/v1/cluster/sharding/regions", async () => Json(await reports.RegionsAsync().ConfigureAwait(false)));
+        app.MapGet("/v1/cluster/sharding/stats", async () => Json(await reports.ShardingStatsAsync().ConfigureAwait(false)));
     }
 
     private static IResult Json<T>(T value) => Results.Json(value, AdminJson.Options);

@@ -23,7 +23,7 @@ public sealed record StatusReport(
     bool? LokiReachable,
     string? LastPushError);
 
-/// <summary><c>GET /v1/tails</c>: one container instance being tailed.</summary>
+/// <summary><c>GET /v1/tails</c>: one container instance being tailed, and in cluster mode the member that runs it.</summary>
 public sealed record TailReport(
     string TailId,
     string Namespace,
@@ -37,7 +37,8 @@ public sealed record TailReport(
     DateTime? LastEntry,
     double? LagSeconds,
     int Restarts,
-    string? LastError);
+    string? LastError,
+    string? Member = null);
 
 /// <summary><c>GET /v1/actors</c>: one actor of the live tree, with its children.</summary>
 public sealed record ActorNode(string Name, string Path, string Type, IReadOnlyList<ActorNode> Children);
@@ -48,8 +49,8 @@ public sealed record LogsReport(IReadOnlyList<string> Lines);
 /// <summary><c>GET /v1/cluster</c>: the membership as this node sees it.</summary>
 public sealed record ClusterReport(string Mode, string SelfAddress, string? Leader, IReadOnlyList<ClusterMemberReport> Members);
 
-/// <summary>One member of the cluster.</summary>
-public sealed record ClusterMemberReport(string Address, string Status, IReadOnlyList<string> Roles, DateTime UpSince);
+/// <summary>One member of the cluster: its status, roles, since when it runs (known for this node only) and whether this node reaches it.</summary>
+public sealed record ClusterMemberReport(string Address, string Status, IReadOnlyList<string> Roles, DateTime? UpSince, string Reachability = "reachable");
 
 /// <summary><c>GET /v1/cluster/sharding/regions</c>: the regions and how much each holds.</summary>
 public sealed record ShardRegionsReport(IReadOnlyList<ShardRegionReport> Regions);

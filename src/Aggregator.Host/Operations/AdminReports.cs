@@ -2,17 +2,19 @@ using System.Reflection;
 using Aggregator.Actors.Discovery;
 using Aggregator.Actors.Tailing;
 using Akka.Actor;
+using Akka.Cluster.Sharding;
+using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace Aggregator.Host.Operations;
 
 /// <summary>Builds the admin endpoint's reports and the health verdicts from the running aggregator.</summary>
 internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntime runtime, RecentLogs logs, ShippingRate rate)
 {
-    /// <summary>The one role a node of this mode has; the sharded mode will give its nodes the same.</summary>
+    /// <summary>The one role a node has, in either mode.</summary>
     public const string Role = "aggregator";
 
-    // A later sharded mode hosts the tails as entities of this type.
-    private const string TailEntityType = "tails";
+    // The cluster mode hosts the tails as entities of this type; the namespace mode reports its registry under the same name.
+    private const string TailEntityType = AggregatorClusterExtensions.TailsRegion;
     private const int MaxActorNodes = 5000;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
@@ -25,7 +27,7 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
         var now = DateTime.UtcNow;
         var (linesPerSecond, bytesPerSecond) = rate.Rate(now, counters.EntriesShipped, counters.BytesShipped);
         return new StatusReport(
-            "namespace",
+            settings.Cluster is null ? "namespace" : "cluster",
             Version,
             runtime.StartedAt,
             Math.Round((now - runtime.StartedAt).TotalSeconds, 1),
@@ -47,6 +49,11 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
 
     public async Task<IReadOnlyList<TailReport>> TailsAsync(TailFilter filter)
     {
+        if (settings.Cluster is not null)
+        {
+            return ClusterMode() is { } system ? await ClusterTailsAsync(system, filter).ConfigureAwait(false) : [];
+        }
+
         if (runtime.Tails.IsNobody())
         {
             return [];
@@ -71,19 +78,62 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
 
     public LogsReport Logs(int lines) => new(logs.Last(Math.Clamp(lines, 1, 10_000)));
 
-    /// <summary>This mode runs one node, which is the whole membership; the sharded mode reports its cluster here.</summary>
+    /// <summary>
+    /// The membership as this node sees it: in cluster mode from Akka.Cluster's state (status, roles, reachability);
+    /// the namespace mode runs one node, which is the whole membership.
+    /// </summary>
     public ClusterReport Cluster()
     {
         var self = SelfAddress();
-        return new ClusterReport("single-node", self, self, [new ClusterMemberReport(self, "Up", [Role], runtime.StartedAt)]);
+        if (ClusterMode() is not { } system)
+        {
+            return new ClusterReport("single-node", self, self, [new ClusterMemberReport(self, "Up", [Role], runtime.StartedAt)]);
+        }
+
+        var cluster = AkkaCluster.Get(system);
+        var state = cluster.State;
+        return new ClusterReport(
+            "cluster",
+            cluster.SelfAddress.ToString(),
+            state.Leader?.ToString(),
+            [.. state.Members.Select(m => new ClusterMemberReport(
+                m.Address.ToString(),
+                m.Status.ToString(),
+                [.. m.Roles.Order(StringComparer.Ordinal)],
+                // Akka.Cluster does not keep when other members came Up; this node knows its own start.
+                m.Address == cluster.SelfAddress ? runtime.StartedAt : null,
+                state.Unreachable.Contains(m) ? "unreachable" : "reachable"))]);
     }
 
-    /// <summary>One region, this node's tail registry, with every tail as an entity of one shard.</summary>
-    public ShardRegionsReport Regions() =>
-        new([new ShardRegionReport(TailEntityType, runtime.Tails.IsNobody() ? "/user/tails" : runtime.Tails.Path.ToStringWithoutAddress(), 1, runtime.Counters.ActiveTails)]);
+    /// <summary>
+    /// In cluster mode, one row per member's region, from the cluster-wide sharding statistics; otherwise one region,
+    /// this node's tail registry, with every tail as an entity of one shard.
+    /// </summary>
+    public async Task<ShardRegionsReport> RegionsAsync()
+    {
+        if (ClusterMode() is not { } system)
+        {
+            return new([new ShardRegionReport(TailEntityType, runtime.Tails.IsNobody() ? "/user/tails" : runtime.Tails.Path.ToStringWithoutAddress(), 1, runtime.Counters.ActiveTails)]);
+        }
 
-    public ShardingStatsReport ShardingStats() =>
-        new([new ShardStatsReport(TailEntityType, SelfAddress(), "0", runtime.Counters.ActiveTails)]);
+        var stats = await ClusterShardingStatsAsync(system).ConfigureAwait(false);
+        return new([.. stats.Regions.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal).Select(r => new ShardRegionReport(
+            TailEntityType, RegionPath(r.Key).ToString(), r.Value.Stats.Count, r.Value.Stats.Values.Sum()))]);
+    }
+
+    /// <summary>Entities per shard and member: in cluster mode from the cluster-wide sharding statistics.</summary>
+    public async Task<ShardingStatsReport> ShardingStatsAsync()
+    {
+        if (ClusterMode() is not { } system)
+        {
+            return new([new ShardStatsReport(TailEntityType, SelfAddress(), "0", runtime.Counters.ActiveTails)]);
+        }
+
+        var stats = await ClusterShardingStatsAsync(system).ConfigureAwait(false);
+        return new([.. from region in stats.Regions.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal)
+                       from shard in region.Value.Stats.OrderBy(s => s.Key, StringComparer.Ordinal)
+                       select new ShardStatsReport(TailEntityType, region.Key.ToString(), shard.Key, shard.Value)]);
+    }
 
     public HealthVerdict Liveness(TimeSpan stuckAfter)
     {
@@ -108,6 +158,52 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
             }
         })).ConfigureAwait(false);
         return HealthVerdict.Readiness(statuses, settings.Namespaces.Count);
+    }
+
+    private ActorSystem? ClusterMode() => settings.Cluster is not null && runtime.System is { } system && !system.WhenTerminated.IsCompleted ? system : null;
+
+    private static ActorPath RegionPath(Address member) => new RootActorPath(member) / "system" / "sharding" / TailEntityType;
+
+    private static Task<ClusterShardingStats> ClusterShardingStatsAsync(ActorSystem system) =>
+        ClusterSharding.Get(system).ShardRegion(TailEntityType)
+            .Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout + TimeSpan.FromSeconds(1));
+
+    /// <summary>
+    /// Every member's tails: each Up member's region says which entities it hosts, then each entity is asked for
+    /// its state through the region. An entity that does not answer in time (starting, handing off) is left out.
+    /// </summary>
+    private static async Task<IReadOnlyList<TailReport>> ClusterTailsAsync(ActorSystem system, TailFilter filter)
+    {
+        var region = ClusterSharding.Get(system).ShardRegion(TailEntityType);
+        var members = AkkaCluster.Get(system).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(Role)).ToList();
+        var hosted = await Task.WhenAll(members.Select(async member =>
+        {
+            try
+            {
+                var state = await system.ActorSelection(RegionPath(member.Address))
+                    .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout).ConfigureAwait(false);
+                return (Member: member.Address.ToString(), Entities: state.Shards.SelectMany(s => s.EntityIds).ToList());
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                return (Member: member.Address.ToString(), Entities: new List<string>());
+            }
+        })).ConfigureAwait(false);
+        var now = DateTime.UtcNow;
+        var reports = await Task.WhenAll(hosted.SelectMany(h => h.Entities.Select(async tailId =>
+        {
+            try
+            {
+                var state = await region.Ask<TailState>(new GetTailState(tailId), AskTimeout).ConfigureAwait(false);
+                return TailFilter.Report(state, now) with { Member = h.Member };
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                return null;
+            }
+        }))).ConfigureAwait(false);
+        return [.. reports.OfType<TailReport>().Where(filter.Matches)
+            .OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Pod, StringComparer.Ordinal).ThenBy(t => t.Container, StringComparer.Ordinal)];
     }
 
     private string SelfAddress() => runtime.System is ExtendedActorSystem system ? system.Provider.DefaultAddress.ToString() : "akka://aggregator";

@@ -4,6 +4,7 @@ using Aggregator.Host;
 using Aggregator.Simulation;
 using Aggregator.Simulation.Kubernetes;
 using Aggregator.Simulation.Loki;
+using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,14 +37,58 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>The running members' indexes.</summary>
     public IEnumerable<int> Running => Enumerable.Range(0, _members.Length).Where(i => _members[i] is not null);
 
-    /// <summary>Starts the doubles and <paramref name="members"/> members, and waits until each sees all of them Up.</summary>
-    public static async Task<ClusterUnderTest> StartAsync(int members = 3)
+    /// <summary>
+    /// Starts the doubles and the first <paramref name="running"/> (default: all) of <paramref name="members"/>
+    /// members, and waits until each sees all of them Up; the others can join later with <see cref="JoinAsync"/>.
+    /// </summary>
+    public static async Task<ClusterUnderTest> StartAsync(int members = 3, int? running = null)
     {
         var test = new ClusterUnderTest(await KubernetesApiDouble.StartAsync(), await LokiDouble.StartAsync(), Directory.CreateTempSubdirectory("aggregator-cluster-"), members);
-        await Task.WhenAll(Enumerable.Range(0, members).Select(test.StartMemberAsync));
-        await AggregatorUnderTest.Eventually(
-            () => test.Running.All(i => test.UpMembers(i) == members), $"all {members} members are Up", 60);
+        await Task.WhenAll(Enumerable.Range(0, running ?? members).Select(test.StartMemberAsync));
+        await test.WaitUntilAllUpAsync();
         return test;
+    }
+
+    /// <summary>Starts member <paramref name="member"/>, which joins through the seeds, and waits until every running member sees all Up.</summary>
+    public async Task JoinAsync(int member)
+    {
+        await StartMemberAsync(member);
+        await WaitUntilAllUpAsync();
+    }
+
+    /// <summary>The member every other sees as the oldest: it hosts the shard coordinator.</summary>
+    public int Oldest()
+    {
+        var oldest = Akka.Cluster.Cluster.Get(Runtime(Running.First()).System!).State.Members
+            .Where(m => m.Status == Akka.Cluster.MemberStatus.Up)
+            .Aggregate((a, b) => a.IsOlderThan(b) ? a : b);
+        return Running.Single(i => Akka.Cluster.Cluster.Get(Runtime(i).System!).SelfAddress == oldest.Address);
+    }
+
+    /// <summary>The shards (with their entities) that member <paramref name="member"/>'s region hosts now.</summary>
+    public async Task<IReadOnlyCollection<Akka.Cluster.Sharding.ShardState>> ShardsOfAsync(int member)
+    {
+        var region = Akka.Cluster.Sharding.ClusterSharding.Get(Runtime(member).System!).ShardRegion(AggregatorClusterExtensions.TailsRegion);
+        var state = await region.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
+            Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(10));
+        return state.Shards;
+    }
+
+    /// <summary>
+    /// Kills member <paramref name="member"/> as a crash would: its actor system is aborted, so CoordinatedShutdown
+    /// does not run (no hand-off, no flush, no cluster leave) and its remoting stops without a goodbye; the others
+    /// only learn of it from their failure detectors.
+    /// </summary>
+    public async Task KillMemberAsync(int member)
+    {
+        var host = _members[member]!;
+        _members[member] = null;
+        var system = (Akka.Actor.ExtendedActorSystem)host.Services.GetRequiredService<AggregatorRuntime>().System!;
+        system.Abort();
+        await system.WhenTerminated;
+        // The host's own stop now finds the actor system gone: nothing of the member reaches the others any more.
+        await host.StopAsync(CancellationToken.None);
+        host.Dispose();
     }
 
     public AggregatorRuntime Runtime(int member) => _members[member]!.Services.GetRequiredService<AggregatorRuntime>();
@@ -69,6 +114,16 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>The delivery judgement for these streams.</summary>
     public DeliveryReport Report(IEnumerable<(string Namespace, string Pod, string Container)> streams) =>
         DeliveryReport.Compare(Kubernetes, Loki, streams);
+
+    private Task WaitUntilAllUpAsync()
+    {
+        var count = Running.Count();
+        return AggregatorUnderTest.Eventually(
+            () => Running.All(i => UpMembers(i) == count && MembersKnown(i) == count), $"all {count} running members are Up", 60);
+    }
+
+    private int MembersKnown(int member) =>
+        Runtime(member).System is { } system ? Akka.Cluster.Cluster.Get(system).State.Members.Count : 0;
 
     private async Task StartMemberAsync(int member)
     {

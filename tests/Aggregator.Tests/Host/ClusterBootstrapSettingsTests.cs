@@ -1,0 +1,54 @@
+using Aggregator.Host;
+using Akka.Configuration;
+using Xunit;
+
+namespace Aggregator.Tests.Host;
+
+/// <summary>
+/// Cluster mode without seeds forms the cluster with Akka.Management cluster bootstrap and Kubernetes API discovery:
+/// the configuration it produces (it cannot run against a real Kubernetes API here).
+/// </summary>
+public sealed class ClusterBootstrapSettingsTests
+{
+    [Fact]
+    public void Without_seeds_the_members_bootstrap_through_the_kubernetes_api_on_the_management_port()
+    {
+        var cluster = ClusterSettings.From(new ClusterModeOptions { Hostname = "10.1.2.3" });
+
+        var bootstrap = Assert.IsType<KubernetesBootstrap>(cluster.Bootstrap);
+        var config = ConfigurationFactory.ParseString(AggregatorClusterExtensions.BootstrapHocon(cluster, bootstrap));
+
+        Assert.Equal("kubernetes-api", config.GetString("akka.discovery.method"));
+        Assert.Equal("app.kubernetes.io/name=log-aggregator,app.kubernetes.io/component=cluster", config.GetString("akka.discovery.kubernetes-api.pod-label-selector"));
+        Assert.Equal("10.1.2.3", config.GetString("akka.management.http.hostname"));
+        Assert.Equal(8558, config.GetInt("akka.management.http.port"));
+        Assert.Equal("0.0.0.0", config.GetString("akka.management.http.bind-hostname"));
+        var discovery = config.GetConfig("akka.management.cluster.bootstrap.contact-point-discovery");
+        Assert.Equal("akka.discovery", discovery.GetString("discovery-method"));
+        Assert.Equal("management", discovery.GetString("port-name"));
+        Assert.Equal(2, discovery.GetInt("required-contact-point-nr"));
+        // The discovery and bootstrap implementations the configuration names are deployed with the aggregator.
+        Assert.NotNull(Type.GetType("Akka.Discovery.KubernetesApi.KubernetesApiServiceDiscovery, Akka.Discovery.KubernetesApi"));
+        Assert.NotNull(Type.GetType("Akka.Management.Cluster.Bootstrap.ClusterBootstrapProvider, Akka.Management"));
+    }
+
+    [Fact]
+    public void With_seeds_there_is_no_bootstrap()
+    {
+        var cluster = ClusterSettings.From(new ClusterModeOptions { Seeds = "akka.tcp://aggregator@10.0.0.5:4053" });
+
+        Assert.Null(cluster.Bootstrap);
+    }
+
+    [Theory]
+    [InlineData(0, "app=x", 2, "Aggregator:Cluster:ManagementPort is 0")]
+    [InlineData(8558, " ", 2, "Aggregator:Cluster:DiscoverySelector is empty")]
+    [InlineData(8558, "app=x", 0, "Aggregator:Cluster:RequiredContactPoints is 0")]
+    public void A_bootstrap_setting_it_cannot_run_with_is_refused_in_one_line(int port, string selector, int contactPoints, string expected)
+    {
+        var error = Assert.Throws<Aggregator.Host.ConfigurationException>(() => ClusterSettings.From(
+            new ClusterModeOptions { ManagementPort = port, DiscoverySelector = selector, RequiredContactPoints = contactPoints }));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+}
