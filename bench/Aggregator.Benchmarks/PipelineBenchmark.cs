@@ -68,22 +68,49 @@ public static class PipelineBenchmark
                 ["ADMIN_PORT"] = "0",
                 ["METRICS_PORT"] = "0",
             };
-            progress.WriteLine("starting the aggregator…");
-            await using var aggregator = AggregatorProcess.Start(environment, directory.FullName);
-
-            var opened = await Until(() => kubernetes.LogRequests.Count >= 1 || aggregator.HasExited, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-            if (!opened || aggregator.HasExited)
+            var remotingPorts = Enumerable.Range(0, options.Members).Select(_ => LokiDouble.ReserveFreePort()).ToList();
+            progress.WriteLine(options.Members == 1 ? "starting the aggregator…" : F($"starting {options.Members} aggregators as one cluster…"));
+            var members = new List<AggregatorProcess>();
+            await using var stopAll = new MembersOwner(members);
+            foreach (var port in remotingPorts)
             {
-                throw new InvalidOperationException("the aggregator did not start reading: " + string.Join(Environment.NewLine, aggregator.Output));
+                var memberEnvironment = new Dictionary<string, string>(environment);
+                if (options.Members > 1)
+                {
+                    memberEnvironment["MODE"] = "cluster";
+                    memberEnvironment["POD_IP"] = "127.0.0.1";
+                    memberEnvironment["REMOTING_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+                    memberEnvironment["CLUSTER_SEEDS"] = F($"akka.tcp://aggregator@127.0.0.1:{remotingPorts[0]}");
+                    memberEnvironment["Aggregator__Cluster__StableAfterSeconds"] = "5";
+                    memberEnvironment["Aggregator__Cluster__ReannounceSeconds"] = "2";
+                    memberEnvironment["POD_NAME"] = F($"aggregator-bench-{members.Count}");
+                }
+
+                members.Add(AggregatorProcess.Start(memberEnvironment, directory.FullName));
             }
 
+            var aggregator = members[0];
+            var opened = await Until(() => kubernetes.LogRequests.Count >= 1 || members.Any(m => m.HasExited), TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+            if (!opened || members.Any(m => m.HasExited))
+            {
+                throw new InvalidOperationException("the aggregator did not start reading: " + string.Join(Environment.NewLine, members.SelectMany(m => m.Output)));
+            }
+
+            // After a kill: when every writing container's lines ship again.
+            var recovery = new RecoveryWatch(pods.Count);
+            loki.EntriesReceived += recovery.Record;
+
             var clock = Stopwatch.StartNew();
-            var cpuAtStart = aggregator.CpuTime;
+            var cpuAtStart = CpuOf(members);
             var writing = options.Rate > 0 ? WriteAtRateAsync(kubernetes, pods, text, options, cancellation) : Task.CompletedTask;
+            var killing = options.KillAfterSeconds > 0 && members.Count > 1
+                // The oldest member: it started tails first, and it hosts the shard coordinator, which must move too.
+                ? KillLaterAsync(members[0], TimeSpan.FromSeconds(options.KillAfterSeconds), recovery, cancellation)
+                : Task.CompletedTask;
 
             // At a steady rate, CPU is judged after the first third: start-up and JIT compilation are not the load.
             var steady = options.Rate > 0
-                ? SampleLaterAsync(aggregator, TimeSpan.FromSeconds(options.DurationSeconds / 3.0), clock, cancellation)
+                ? SampleLaterAsync(members, TimeSpan.FromSeconds(options.DurationSeconds / 3.0), clock, cancellation)
                 : Task.FromResult((clock.Elapsed, cpuAtStart));
             var total = options.TotalLines;
             using (var reporter = new Timer(_ => progress.WriteLine(F($"  {clock.Elapsed.TotalSeconds,6:0.0} s  {loki.EntryCount,10} of {total} lines in Loki")), null, 1000, 1000))
@@ -92,13 +119,14 @@ public static class PipelineBenchmark
             }
 
             await writing.ConfigureAwait(false);
+            await killing.ConfigureAwait(false);
             var seconds = clock.Elapsed.TotalSeconds;
-            var cpuAtEnd = aggregator.CpuTime;
+            var cpuAtEnd = CpuOf(members);
             var cpu = (cpuAtEnd - cpuAtStart).TotalSeconds;
             var (steadyFrom, cpuAtSteady) = await steady.ConfigureAwait(false);
             var steadyShare = (cpuAtEnd - cpuAtSteady).TotalSeconds / (seconds - steadyFrom.TotalSeconds);
-            var peakRss = aggregator.PeakRssMiB();
-            await aggregator.DisposeAsync().ConfigureAwait(false);
+            var peakRss = members.Where(m => !m.HasExited).Max(m => m.PeakRssMiB());
+            await stopAll.DisposeAsync().ConfigureAwait(false);
 
             var report = DeliveryReport.Compare(kubernetes, loki, pods.Select(pod => (Ns, pod, Container)));
             var summary = report.ExactlyOnce
@@ -107,7 +135,10 @@ public static class PipelineBenchmark
             var bytes = total * (options.LineBytes + 1.0);
             return new PipelineResult(
                 options, total, seconds, total / seconds, bytes / seconds / 1_000_000, cpu / total * 1_000_000, steadyShare, peakRss,
-                latencies.Percentile(0.50), latencies.Percentile(0.99), raw, report.ExactlyOnce, summary);
+                latencies.Percentile(0.50), latencies.Percentile(0.99), raw, report.ExactlyOnce, summary)
+            {
+                RecoverySeconds = recovery.Seconds,
+            };
         }
         finally
         {
@@ -133,10 +164,21 @@ public static class PipelineBenchmark
     }
 
     private static async Task<(TimeSpan At, TimeSpan Cpu)> SampleLaterAsync(
-        AggregatorProcess aggregator, TimeSpan after, Stopwatch clock, CancellationToken cancellation)
+        List<AggregatorProcess> members, TimeSpan after, Stopwatch clock, CancellationToken cancellation)
     {
         await Task.Delay(after, cancellation).ConfigureAwait(false);
-        return (clock.Elapsed, aggregator.CpuTime);
+        return (clock.Elapsed, CpuOf(members));
+    }
+
+    // The members' CPU together; a killed member's time stops where it died.
+    private static TimeSpan CpuOf(List<AggregatorProcess> members) =>
+        members.Aggregate(TimeSpan.Zero, (total, member) => total + member.CpuTime);
+
+    private static async Task KillLaterAsync(AggregatorProcess member, TimeSpan after, RecoveryWatch recovery, CancellationToken cancellation)
+    {
+        await Task.Delay(after, cancellation).ConfigureAwait(false);
+        recovery.Killed();
+        member.Kill();
     }
 
     private static async Task<bool> Until(Func<bool> condition, TimeSpan timeout)
@@ -174,7 +216,7 @@ public static class PipelineBenchmark
     {
         private readonly List<double> _milliseconds = [];
 
-        public void Record(DateTimeOffset at, IReadOnlyList<long> timestamps)
+        public void Record(DateTimeOffset at, IReadOnlyList<ReceivedEntry> entries)
         {
             if (!enabled)
             {
@@ -184,9 +226,9 @@ public static class PipelineBenchmark
             var nowNanos = (at.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
             lock (_milliseconds)
             {
-                foreach (var timestamp in timestamps)
+                foreach (var entry in entries)
                 {
-                    _milliseconds.Add((nowNanos - timestamp) / 1_000_000.0);
+                    _milliseconds.Add((nowNanos - entry.TimestampNanos) / 1_000_000.0);
                 }
             }
         }
@@ -202,6 +244,62 @@ public static class PipelineBenchmark
 
                 _milliseconds.Sort();
                 return _milliseconds[(int)Math.Min(_milliseconds.Count - 1, Math.Floor(p * _milliseconds.Count))];
+            }
+        }
+    }
+
+    /// <summary>After a member is killed: the time until every writing container has a line written after the kill in Loki.</summary>
+    private sealed class RecoveryWatch(int containers)
+    {
+        private readonly Lock _gate = new();
+        private long _killedAtNanos;
+        private DateTimeOffset _killedAt;
+        private readonly HashSet<string> _shipping = new(StringComparer.Ordinal);
+
+        public double? Seconds { get; private set; }
+
+        public void Killed()
+        {
+            lock (_gate)
+            {
+                _killedAt = DateTimeOffset.UtcNow;
+                _killedAtNanos = (_killedAt.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+            }
+        }
+
+        public void Record(DateTimeOffset at, IReadOnlyList<ReceivedEntry> entries)
+        {
+            lock (_gate)
+            {
+                if (_killedAtNanos == 0 || Seconds is not null)
+                {
+                    return;
+                }
+
+                foreach (var entry in entries)
+                {
+                    if (entry.TimestampNanos > _killedAtNanos)
+                    {
+                        _shipping.Add(entry.StreamLabels);
+                    }
+                }
+
+                if (_shipping.Count >= containers)
+                {
+                    Seconds = (at - _killedAt).TotalSeconds;
+                }
+            }
+        }
+    }
+
+    /// <summary>Stops every member, whatever happens to the run.</summary>
+    private sealed class MembersOwner(List<AggregatorProcess> members) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var member in members)
+            {
+                await member.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

@@ -9,6 +9,8 @@ namespace Aggregator.Benchmarks;
 /// <param name="IdleContainers">Containers tailed that never write.</param>
 /// <param name="BatchTimeoutSeconds">BATCH_TIMEOUT for the aggregator.</param>
 /// <param name="SkipBaseline">Leave out the raw baseline (a smoke run).</param>
+/// <param name="Members">Aggregators run as one cluster (MODE=cluster) when more than one.</param>
+/// <param name="KillAfterSeconds">In rate mode with several members: kill one member (SIGKILL) this long into the run.</param>
 public sealed record PipelineOptions(
     int Containers = 100,
     int LineBytes = 120,
@@ -17,7 +19,9 @@ public sealed record PipelineOptions(
     int DurationSeconds = 20,
     int IdleContainers = 0,
     double BatchTimeoutSeconds = 1,
-    bool SkipBaseline = false)
+    bool SkipBaseline = false,
+    int Members = 1,
+    double KillAfterSeconds = 0)
 {
     /// <summary>Lines the run writes in all.</summary>
     public long TotalLines => Rate > 0 ? (long)Rate * DurationSeconds : (long)Containers * LinesPerContainer;

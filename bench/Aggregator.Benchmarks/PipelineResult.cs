@@ -18,6 +18,9 @@ public sealed record PipelineResult(
     bool ExactlyOnce,
     string DeliverySummary)
 {
+    /// <summary>After a member was killed: seconds until every container's lines shipped again.</summary>
+    public double? RecoverySeconds { get; init; }
+
     /// <summary>Throughput against the raw baseline, when it was measured.</summary>
     public double? Ratio => RawLinesPerSecond is { } raw && raw > 0 ? LinesPerSecond / raw : null;
 
@@ -27,11 +30,18 @@ public sealed record PipelineResult(
         var o = Options;
         var load = o.Rate > 0 ? F($"{o.Rate} lines/s for {o.DurationSeconds} s") : F($"{o.LinesPerContainer} pre-written lines each");
         var idle = o.IdleContainers > 0 ? F($", {o.IdleContainers} idle containers") : string.Empty;
-        yield return F($"run: {o.Containers} containers, {o.LineBytes} B lines, {load}{idle}, BATCH_TIMEOUT {o.BatchTimeoutSeconds} s");
+        var members = o.Members > 1 ? F($", {o.Members} cluster members sharing the cores") : string.Empty;
+        yield return F($"run: {o.Containers} containers, {o.LineBytes} B lines, {load}{idle}{members}, BATCH_TIMEOUT {o.BatchTimeoutSeconds} s");
         yield return F($"aggregator: {Lines} lines in {Seconds:0.00} s = {LinesPerSecond:0} lines/s, {MegabytesPerSecond:0.0} MB/s");
         var when = o.Rate > 0 ? "in the steady state (after the first third)" : "while reading";
         yield return F($"cpu: {CpuSecondsPerMillionLines:0.00} cpu-seconds per million lines, {CpuShareOfOneCore * 100:0.0}% of one core on average {when}");
-        yield return F($"memory: peak RSS {PeakRssMiB:0.0} MiB");
+        yield return F($"memory: peak RSS {PeakRssMiB:0.0} MiB") + (o.Members > 1 ? " (the largest member)" : string.Empty);
+        if (o.KillAfterSeconds > 0)
+        {
+            yield return RecoverySeconds is { } recovery
+                ? F($"a member killed {o.KillAfterSeconds} s in: every container shipped again {recovery:0.0} s after the kill")
+                : "a member was killed: not every container shipped again before the run ended";
+        }
         yield return LatencyP50Ms is null
             ? "latency: n/a (lines were written before the aggregator started; use --rate to measure latency)"
             : F($"latency (line written -> Loki acknowledged): p50 {LatencyP50Ms:0} ms, p99 {LatencyP99Ms:0} ms");

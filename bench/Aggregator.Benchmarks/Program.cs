@@ -18,15 +18,17 @@ public static class Program
         var idle = new Option<int>("--idle") { Description = "Extra tailed containers that never write" };
         var batchTimeout = new Option<double>("--batch-timeout") { Description = "BATCH_TIMEOUT in seconds", DefaultValueFactory = _ => 1 };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip the raw baseline" };
+        var members = new Option<int>("--members") { Description = "Run this many aggregators as one cluster (MODE=cluster)", DefaultValueFactory = _ => 1 };
+        var killAfter = new Option<double>("--kill-after") { Description = "With --members and --rate: kill one member (SIGKILL) this many seconds in" };
         var pipeline = new Command("pipeline", "Run the aggregator against the doubles and print throughput, CPU, memory, latency and the raw baseline.")
         {
-            containers, lineBytes, lines, rate, duration, idle, batchTimeout, noBaseline,
+            containers, lineBytes, lines, rate, duration, idle, batchTimeout, noBaseline, members, killAfter,
         };
         pipeline.SetAction(async (parse, cancellation) =>
         {
             var options = new PipelineOptions(
                 parse.GetValue(containers), parse.GetValue(lineBytes), parse.GetValue(lines), parse.GetValue(rate), parse.GetValue(duration),
-                parse.GetValue(idle), parse.GetValue(batchTimeout), parse.GetValue(noBaseline));
+                parse.GetValue(idle), parse.GetValue(batchTimeout), parse.GetValue(noBaseline), Math.Max(1, parse.GetValue(members)), parse.GetValue(killAfter));
             var result = await PipelineBenchmark.RunAsync(options, Console.Out, cancellation).ConfigureAwait(false);
             foreach (var line in result.Report())
             {

@@ -42,10 +42,10 @@ public sealed class LokiDouble : IAsyncDisposable
     }
 
     /// <summary>
-    /// Called for every decoded push, before it is answered, with the time and the entries' timestamps: what a
-    /// benchmark needs to measure the delay from a line's timestamp to Loki's acknowledgement.
+    /// Called for every decoded push, before it is answered, with the time and each entry's stream and timestamp:
+    /// what a benchmark needs to measure the delay from a line's timestamp to Loki's acknowledgement.
     /// </summary>
-    public event Action<DateTimeOffset, IReadOnlyList<long>>? EntriesReceived;
+    public event Action<DateTimeOffset, IReadOnlyList<ReceivedEntry>>? EntriesReceived;
 
     /// <summary>http://127.0.0.1:PORT/</summary>
     public Uri BaseUri { get; private set; } = null!;
@@ -400,17 +400,17 @@ public sealed class LokiDouble : IAsyncDisposable
         var outcome = store.Apply(tenant, streams, Options, (now.UtcTicks - DateTime.UnixEpoch.Ticks) * 100);
         if (EntriesReceived is { } received)
         {
-            var timestamps = new long[outcome.EntryCount];
+            var entries = new ReceivedEntry[outcome.EntryCount];
             var i = 0;
             foreach (var stream in streams)
             {
                 foreach (var entry in stream.Entries)
                 {
-                    timestamps[i++] = entry.TimestampNanos;
+                    entries[i++] = new ReceivedEntry(stream.Labels, entry.TimestampNanos);
                 }
             }
 
-            received(now, timestamps);
+            received(now, entries);
         }
 
         var status = outcome.RejectedCount == 0 ? StatusCodes.Status204NoContent : StatusCodes.Status400BadRequest;
