@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Aggregator.Actors.Pipeline;
 
 /// <summary>
@@ -11,12 +13,15 @@ public sealed class LogChunk
         Stream = stream;
         Entries = entries;
         long weight = 0;
+        long utf8Bytes = 0;
         foreach (var entry in entries)
         {
             weight += entry.Weight;
+            utf8Bytes += Encoding.UTF8.GetByteCount(entry.Line);
         }
 
         Weight = weight;
+        Utf8Bytes = utf8Bytes;
     }
 
     /// <summary>The stream every entry belongs to.</summary>
@@ -30,6 +35,9 @@ public sealed class LogChunk
 
     /// <summary>The entries' weight together (about their bytes in memory).</summary>
     public long Weight { get; }
+
+    /// <summary>The lines' UTF-8 bytes together, counted once here for what reports bytes read and shipped.</summary>
+    public long Utf8Bytes { get; }
 
     /// <summary>
     /// The chunk's share of one batch, which is <c>batchSize × batchMaxBytes</c>: its lines scaled by the byte

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Aggregator.Actors.Loki;
 using Prometheus;
 
@@ -131,24 +130,21 @@ public sealed class ShippingCounters
         Settled();
     }
 
-    internal void Read(LogStream stream, IReadOnlyList<LogEntry> entries)
+    internal void Read(IReadOnlyList<LogChunk> chunks)
     {
-        long bytes = 0;
-        for (var i = 0; i < entries.Count; i++)
-        {
-            bytes += Encoding.UTF8.GetByteCount(entries[i].Line);
-        }
-
         if (EntriesInFlight <= 0)
         {
             Interlocked.Exchange(ref _busySinceTicks, DateTime.UtcNow.Ticks);
         }
 
-        Interlocked.Add(ref _entriesRead, entries.Count);
-        Interlocked.Add(ref _bytesRead, bytes);
-        var series = Namespace(stream.Key.Namespace);
-        series.LinesRead.Inc(entries.Count);
-        series.BytesRead.Inc(bytes);
+        foreach (var chunk in chunks)
+        {
+            Interlocked.Add(ref _entriesRead, chunk.Count);
+            Interlocked.Add(ref _bytesRead, chunk.Utf8Bytes);
+            var series = Namespace(chunk.Stream.Key.Namespace);
+            series.LinesRead.Inc(chunk.Count);
+            series.BytesRead.Inc(chunk.Utf8Bytes);
+        }
     }
 
     internal void Overlong(bool dropped)
@@ -212,10 +208,7 @@ public sealed class ShippingCounters
             }
 
             lines += chunk.Count;
-            foreach (var entry in chunk.Entries)
-            {
-                bytes += Encoding.UTF8.GetByteCount(entry.Line);
-            }
+            bytes += chunk.Utf8Bytes;
         }
 
         Flush(current, lines, bytes, share, ref totalBytes);

@@ -76,7 +76,7 @@ public static class ContainerLogSource
 
                         // Only stopping may interrupt this wait: the entries are read already and must go on.
                         await dependencies.Budget.AcquireAsync(weight, stop).ConfigureAwait(false);
-                        dependencies.Counters.Read(stream, entries);
+                        dependencies.Counters.Read(chunks);
                         return Option<IReadOnlyList<LogChunk>>.Create(chunks);
                     }
                 }
