@@ -50,12 +50,7 @@ public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, _settings.PushUri);
         request.Content = new ByteArrayContent(encoded.Segment.Array!, encoded.Segment.Offset, encoded.Segment.Count);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(PushEncoder.ContentType);
-        if (_settings.TenantId is { } tenant)
-        {
-            request.Headers.TryAddWithoutValidation("X-Scope-OrgID", tenant);
-        }
-
-        request.Headers.Authorization = _basic ?? BearerHeader();
+        Identify(request);
         try
         {
             using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -89,12 +84,7 @@ public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
         var uri = new Uri(QueryUri(_settings.PushUri),
             $"?query={query}&start={fromNanos.ToString(CultureInfo.InvariantCulture)}&end={toNanos.ToString(CultureInfo.InvariantCulture)}&limit=1&direction=backward");
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        if (_settings.TenantId is { } tenant)
-        {
-            request.Headers.TryAddWithoutValidation("X-Scope-OrgID", tenant);
-        }
-
-        request.Headers.Authorization = _basic ?? BearerHeader();
+        Identify(request);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
@@ -154,6 +144,17 @@ public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>The tenant and the credentials every request to Loki carries, pushes and queries alike.</summary>
+    private void Identify(HttpRequestMessage request)
+    {
+        if (_settings.TenantId is { } tenant)
+        {
+            request.Headers.TryAddWithoutValidation("X-Scope-OrgID", tenant);
+        }
+
+        request.Headers.Authorization = _basic ?? BearerHeader();
     }
 
     private AuthenticationHeaderValue? BearerHeader()
