@@ -35,6 +35,7 @@ public static class PushRequestWriter
 
         // Sizes first: every message is preceded by its length.
         var lineBytes = ArrayPool<int>.Shared.Rent(Math.Max(1, entryCount));
+        var entrySizes = ArrayPool<int>.Shared.Rent(Math.Max(1, entryCount));
         var streamSizes = new int[streams.Count];
         var labelBytes = new int[streams.Count];
         try
@@ -48,8 +49,8 @@ public static class PushRequestWriter
                 var size = 1 + VarintSize((uint)labelBytes[s]) + labelBytes[s];
                 foreach (var entry in entries)
                 {
-                    var bytes = lineBytes[index++] = Utf8.GetByteCount(entry.Line);
-                    var entrySize = EntrySize(entry.TimestampNanos, bytes);
+                    var bytes = lineBytes[index] = Utf8.GetByteCount(entry.Line);
+                    var entrySize = entrySizes[index++] = EntrySize(entry.TimestampNanos, bytes);
                     size += 1 + VarintSize((uint)entrySize) + entrySize;
                 }
 
@@ -71,11 +72,11 @@ public static class PushRequestWriter
                 at += Utf8.GetBytes(stream.Labels.Rendered, span[at..]);
                 foreach (var entry in entries)
                 {
-                    var bytes = lineBytes[index++];
+                    var bytes = lineBytes[index];
                     var (seconds, nanos) = Split(entry.TimestampNanos);
                     var timestampSize = TimestampSize(seconds, nanos);
                     span[at++] = EntriesTag;
-                    at += WriteVarint(span[at..], (uint)EntrySize(entry.TimestampNanos, bytes));
+                    at += WriteVarint(span[at..], (uint)entrySizes[index++]);
                     span[at++] = TimestampTag;
                     at += WriteVarint(span[at..], (uint)timestampSize);
                     if (seconds != 0)
@@ -105,6 +106,7 @@ public static class PushRequestWriter
         finally
         {
             ArrayPool<int>.Shared.Return(lineBytes);
+            ArrayPool<int>.Shared.Return(entrySizes);
         }
     }
 
