@@ -294,7 +294,8 @@ public sealed record AggregatorSettings(
         return map;
     }
 
-    private static double Positive(double value, string key) =>
+    /// <summary>A positive number of seconds small enough for a TimeSpan, or a one-line error naming <paramref name="key"/>.</summary>
+    internal static double Positive(double value, string key) =>
         value > 0 && value <= 31_536_000 && !double.IsNaN(value)
             ? value
             : throw new ConfigurationException($"{key} is {value.ToString(CultureInfo.InvariantCulture)}: expected a number above 0 and at most 31536000 (a year)");

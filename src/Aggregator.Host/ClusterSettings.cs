@@ -49,6 +49,6 @@ public sealed record ClusterSettings(
         };
     }
 
-    private static TimeSpan Seconds(double value, string key) =>
-        value > 0 ? TimeSpan.FromSeconds(value) : throw new ConfigurationException($"{key} is {value}: expected a positive number of seconds");
+    // The same bounds as every other number of seconds: a huge one would overflow TimeSpan instead of naming its key.
+    private static TimeSpan Seconds(double value, string key) => TimeSpan.FromSeconds(AggregatorSettings.Positive(value, key));
 }

@@ -51,4 +51,16 @@ public sealed class ClusterBootstrapSettingsTests
 
         Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(1e300)]
+    public void A_cluster_interval_out_of_range_is_refused_in_one_line_naming_it(double seconds)
+    {
+        var error = Assert.Throws<Aggregator.Host.ConfigurationException>(
+            () => ClusterSettings.From(new ClusterModeOptions { Seeds = "akka.tcp://aggregator@10.0.0.5:4053", StableAfterSeconds = seconds }));
+
+        Assert.StartsWith("Aggregator:Cluster:StableAfterSeconds is ", error.Message, StringComparison.Ordinal);
+    }
 }
