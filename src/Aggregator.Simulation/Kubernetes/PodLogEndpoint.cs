@@ -10,6 +10,8 @@ namespace Aggregator.Simulation.Kubernetes;
 /// </summary>
 internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker tracker, Action<LogRequestRecord> record)
 {
+    private const int SliceBytes = 32 * 1024;
+
     public async Task HandleAsync(HttpContext context, string ns, string pod, CancellationToken cancellationToken)
     {
         var receivedAt = DateTimeOffset.UtcNow;
@@ -102,17 +104,44 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
 
             next = read.NextIndex;
             buffer.ResetWrittenCount();
+            var limitReached = false;
             foreach (var chunk in read.Chunks)
             {
                 if (Wanted(chunk, query))
                 {
                     Format(buffer, chunk, query.Timestamps);
                 }
+
+                // As the kubelet copies the file: a backlog goes out in bounded pieces, not as one body-sized buffer.
+                if (buffer.WrittenCount >= SliceBytes)
+                {
+                    limitReached = await SendAsync().ConfigureAwait(false);
+                    if (limitReached)
+                    {
+                        break;
+                    }
+                }
             }
 
+            if (!limitReached)
+            {
+                limitReached = await SendAsync().ConfigureAwait(false);
+            }
+
+            if (limitReached || !query.Follow || read.Terminated)
+            {
+                return;
+            }
+
+            await Task.WhenAny(read.Changed, control.Changed).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Sends what is formatted, cut at limitBytes; true when the limit is reached.
+        async Task<bool> SendAsync()
+        {
             var toSend = buffer.WrittenMemory;
-            var limitReached = toSend.Length >= remaining;
-            if (limitReached)
+            var reached = toSend.Length >= remaining;
+            if (reached)
             {
                 toSend = toSend[..(int)remaining];
             }
@@ -124,12 +153,8 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
                 await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            if (limitReached || !query.Follow || read.Terminated)
-            {
-                return;
-            }
-
-            await Task.WhenAny(read.Changed, control.Changed).WaitAsync(cancellationToken).ConfigureAwait(false);
+            buffer.ResetWrittenCount();
+            return reached;
         }
     }
 
