@@ -72,7 +72,7 @@ public static class AggregatorClusterExtensions
                     ShippedPositions.Props(replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush), "shipped-positions");
                 var (pipeline, materializer, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
                 var dependencies = new TailDependencies(
-                    new KubernetesPodApi((Kubernetes)kubernetes), pipeline.EntrySink, materializer, settings.Tail, runtime.Budget, runtime.Counters,
+                    new KubernetesPodApi((Kubernetes)kubernetes), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                     new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));
                 entities = new TailEntityDependencies(dependencies, settings.Discovery, written, cluster.HandOffFlush);
                 registry.Register<LokiPusher>(pusher);

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Aggregator.Actors.Loki;
 using Akka;
 using Akka.Actor;
@@ -13,17 +14,20 @@ namespace Aggregator.Actors.Pipeline;
 /// </summary>
 public sealed class LogPipeline
 {
-    private readonly UniqueKillSwitch _intake;
+    private readonly Channel<LogChunk> _intake;
 
-    private LogPipeline(Sink<LogChunk, NotUsed> entrySink, UniqueKillSwitch intake, Task completion)
+    private LogPipeline(Channel<LogChunk> intake, Task completion)
     {
-        EntrySink = entrySink;
         _intake = intake;
         Completion = completion;
     }
 
-    /// <summary>Where a tail runs its entries into; each tail materialises its own producer on it.</summary>
-    public Sink<LogChunk, NotUsed> EntrySink { get; }
+    /// <summary>
+    /// Where tails hand their chunks in, each tail in its read order. It never holds a writer back: what bounds the
+    /// chunks in flight is the <see cref="BufferBudget"/> a tail takes from before it writes. A write fails only
+    /// once <see cref="Complete"/> has been called.
+    /// </summary>
+    public ChannelWriter<LogChunk> Intake => _intake.Writer;
 
     /// <summary>Completes once the pipeline has settled everything it took in, after <see cref="Complete"/>.</summary>
     public Task Completion { get; }
@@ -49,12 +53,13 @@ public sealed class LogPipeline
                 return completed;
             })
             .MergeSubstreams();
-        var ((entrySink, intake), completion) = MergeHub.Source<LogChunk>(settings.PerTailBuffer)
-            .ViaMaterialized(KillSwitches.Single<LogChunk>(), Keep.Both)
+        // The graph's wake-up runs on the writing tail's thread: it only posts a message to the graph's actor, and a
+        // hop through the thread pool for it would cost a thread wake-up per read at a trickle.
+        var intake = Channel.CreateUnbounded<LogChunk>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+        var completion = ChannelSource.FromReader(intake.Reader)
             .Via(lanesFlow)
-            .ToMaterialized(Sink.Ignore<PushCompleted>(), Keep.Both)
-            .Run(materializer);
-        return new LogPipeline(entrySink, intake, completion);
+            .RunWith(Sink.Ignore<PushCompleted>(), materializer);
+        return new LogPipeline(intake, completion);
     }
 
     /// <summary>Chunks in, push batches out, over the lanes: the batching part of the graph, which tests drive directly.</summary>
@@ -90,7 +95,7 @@ public sealed class LogPipeline
     private static int Lane(LogChunk chunk, int lanes) => chunk.Stream.LabelsHash % lanes;
 
     /// <summary>Stops taking entries in; what was taken is still batched and pushed, then <see cref="Completion"/> completes.</summary>
-    public void Complete() => _intake.Shutdown();
+    public void Complete() => _intake.Writer.TryComplete();
 
     private static long CostOf(IEnumerable<LogChunk> chunks, int batchSize, long maxBytes)
     {

@@ -18,9 +18,6 @@ public sealed record PipelineSettings
     /// </summary>
     public int Lanes { get; init; } = 16;
 
-    /// <summary>Lines each tail may have in flight before its reading is held back.</summary>
-    public int PerTailBuffer { get; init; } = 64;
-
     /// <summary>Backoff between push attempts, from the minimum doubling to the maximum.</summary>
     public TimeSpan RetryMinimum { get; init; } = TimeSpan.FromMilliseconds(500);
 

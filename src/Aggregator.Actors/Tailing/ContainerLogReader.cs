@@ -1,36 +1,31 @@
+using System.Threading.Channels;
 using Aggregator.Actors.Pipeline;
-using Akka;
-using Akka.Streams.Dsl;
-using Akka.Util;
 
 namespace Aggregator.Actors.Tailing;
 
 /// <summary>
-/// One log request as a stream of entries: opens the request, reads whole lines chunk by chunk, skips the lines
-/// a resumed request sends again, waits for room in the memory budget, and stops reading whenever downstream
-/// has no room.
+/// One log request read into the pipeline: opens the request, reads whole lines chunk by chunk, skips the lines
+/// a resumed request sends again, and waits for room in the memory budget before it hands each read on.
 /// </summary>
-public static class ContainerLogSource
+/// <remarks>
+/// A plain loop on the request's own completions rather than a stream graph per tail: at a trickle every line
+/// would otherwise wake the tail's stream actor and then the hub's, and each materialised graph costs memory
+/// for as long as the container lives. The budget is what holds reading back when Loki is slow.
+/// </remarks>
+public static class ContainerLogReader
 {
     /// <summary>
-    /// The entries of one request. The stream always completes, never fails: a failure of the request is put in
-    /// <paramref name="handle"/> instead. A failed stream would drop the entries still on their way downstream
-    /// (failure overtakes elements), and those were already counted as read — they would never be read again.
-    /// Cancelling <paramref name="stop"/> ends the stream, and so do the end of the log and
-    /// <see cref="LogReadHandle.RequestReopen"/>.
+    /// Reads until the log ends, <paramref name="stop"/> is cancelled or <see cref="LogReadHandle.RequestReopen"/>
+    /// is called. Never fails: a failure of the request is put in <paramref name="handle"/>, after every line read
+    /// before it was handed on.
     /// </summary>
-    public static Source<LogChunk, NotUsed> Create(
+    public static async Task ReadAsync(
         PodLogRequest request, LogStream stream, ResumePoint resume, TailProgress progress, TailDependencies dependencies,
-        LogReadHandle handle, CancellationToken stop) =>
-        Source.UnfoldResourceAsync<IReadOnlyList<LogChunk>, Reading>(
-                () => Task.FromResult(new Reading(request, stream, resume, progress, dependencies, handle, stop)),
-                reading => reading.NextAsync(),
-                reading =>
-                {
-                    reading.Dispose();
-                    return Task.FromResult(Done.Instance);
-                })
-            .SelectMany(chunks => chunks);
+        LogReadHandle handle, CancellationToken stop)
+    {
+        using var reading = new Reading(request, stream, resume, progress, dependencies, handle, stop);
+        await reading.RunAsync().ConfigureAwait(false);
+    }
 
     private sealed class Reading(
         PodLogRequest request, LogStream stream, ResumePoint resume, TailProgress progress, TailDependencies dependencies,
@@ -41,43 +36,27 @@ public static class ContainerLogSource
         private readonly CancellationTokenSource _reading = CancellationTokenSource.CreateLinkedTokenSource(stop, handle.ReopenToken);
         private Stream? _body;
         private LogLineReader? _reader;
-        private bool _ended;
 
-        public async Task<Option<IReadOnlyList<LogChunk>>> NextAsync()
+        public async Task RunAsync()
         {
             try
             {
-                if (_reader is null)
-                {
-                    _body = await dependencies.OpenAsync(() => dependencies.Api.OpenLogAsync(request, _reading.Token), _reading.Token)
-                        .ConfigureAwait(false);
-                    _reader = new LogLineReader(_body, dependencies.Settings.PartialLineBytes);
-                }
-
-                while (!_ended)
+                _body = await dependencies.OpenAsync(() => dependencies.Api.OpenLogAsync(request, _reading.Token), _reading.Token)
+                    .ConfigureAwait(false);
+                _reader = new LogLineReader(_body, dependencies.Settings.PartialLineBytes);
+                var ended = false;
+                while (!ended)
                 {
                     _lines.Clear();
-                    _ended = !await _reader.ReadLinesAsync(_lines, _reading.Token).ConfigureAwait(false);
-                    if (_ended && _reader.UnfinishedBytes > 0)
+                    ended = !await _reader.ReadLinesAsync(_lines, _reading.Token).ConfigureAwait(false);
+                    if (ended && _reader.UnfinishedBytes > 0)
                     {
                         progress.CutLines++;
                     }
 
-                    var entries = Admit();
-                    if (entries is not null)
+                    if (Admit() is { } entries && !await HandOnAsync(entries).ConfigureAwait(false))
                     {
-                        var settings = dependencies.Settings;
-                        var chunks = LogChunk.Cut(stream, entries, settings.MaxChunkLines, settings.MaxChunkWeight);
-                        long weight = 0;
-                        foreach (var chunk in chunks)
-                        {
-                            weight += chunk.Weight;
-                        }
-
-                        // Only stopping may interrupt this wait: the entries are read already and must go on.
-                        await dependencies.Budget.AcquireAsync(weight, stop).ConfigureAwait(false);
-                        dependencies.Counters.Read(chunks);
-                        return Option<IReadOnlyList<LogChunk>>.Create(chunks);
+                        return;
                     }
                 }
             }
@@ -87,11 +66,34 @@ public static class ContainerLogSource
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Lines of this request that were admitted before the failure were returned by earlier calls.
+                // Lines of this request that were admitted before the failure were handed on already.
                 handle.Error = e;
             }
+        }
 
-            return Option<IReadOnlyList<LogChunk>>.None;
+        // False when the pipeline takes nothing more (it is shutting down): reading ends.
+        private async Task<bool> HandOnAsync(List<LogEntry> entries)
+        {
+            var settings = dependencies.Settings;
+            var chunks = LogChunk.Cut(stream, entries, settings.MaxChunkLines, settings.MaxChunkWeight);
+            long weight = 0;
+            foreach (var chunk in chunks)
+            {
+                weight += chunk.Weight;
+            }
+
+            // Only stopping may interrupt this wait: the entries are read already and must go on.
+            await dependencies.Budget.AcquireAsync(weight, stop).ConfigureAwait(false);
+            dependencies.Counters.Read(chunks);
+            foreach (var chunk in chunks)
+            {
+                if (!dependencies.Pipeline.TryWrite(chunk))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private List<LogEntry>? Admit()

@@ -3,7 +3,6 @@ using Aggregator.Actors.Loki;
 using Aggregator.Actors.Pipeline;
 using Akka.Actor;
 using Akka.Event;
-using Akka.Streams.Dsl;
 using k8s.Models;
 
 namespace Aggregator.Actors.Tailing;
@@ -144,11 +143,8 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer(CheckStall.Instance, CheckStall.Instance, _dependencies.Settings.StallCheckInterval);
         }
 
-        ContainerLogSource.Create(request, _stream, _resume, _progress, _dependencies, handle, _stopping.Token)
-            .WatchTermination(Keep.Right)
-            .To(_dependencies.Pipeline)
-            .Run(_dependencies.Materializer)
-            .PipeTo(Self, success: _ => new StreamEnded(handle.Error, handle.ReopenRequested), failure: e => new StreamEnded(e, false));
+        ContainerLogReader.ReadAsync(request, _stream, _resume, _progress, _dependencies, handle, _stopping.Token)
+            .PipeTo(Self, success: () => new StreamEnded(handle.Error, handle.ReopenRequested), failure: e => new StreamEnded(e, false));
     }
 
     private void CheckForStall()

@@ -1,23 +1,19 @@
+using System.Threading.Channels;
 using Aggregator.Actors.Loki;
 using Aggregator.Actors.Pipeline;
-using Akka;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 
 namespace Aggregator.Actors.Tailing;
 
 /// <summary>What every tail of a node shares: the API, the pipeline and its memory budget, where positions come from.</summary>
 /// <param name="Api">Log and pod requests.</param>
-/// <param name="Pipeline">Where entries go.</param>
-/// <param name="Materializer">Runs each tail's reading stream.</param>
+/// <param name="Pipeline">Where entries go (<see cref="LogPipeline.Intake"/>).</param>
 /// <param name="Settings">Reading and reopening.</param>
 /// <param name="Budget">Memory of log data between reading and Loki's answer.</param>
 /// <param name="Counters">Totals of read, shipped and refused lines.</param>
 /// <param name="Positions">Where a new tail learns what Loki holds already; null reads every log from its start.</param>
 public sealed record TailDependencies(
     IPodApi Api,
-    Sink<LogChunk, NotUsed> Pipeline,
-    IMaterializer Materializer,
+    ChannelWriter<LogChunk> Pipeline,
     TailSettings Settings,
     BufferBudget Budget,
     ShippingCounters Counters,

@@ -1,15 +1,14 @@
 using System.Net;
 using System.Text;
+using System.Threading.Channels;
 using Aggregator.Actors.Pipeline;
 using Aggregator.Actors.Tailing;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using k8s.Models;
 using Xunit;
 
 namespace Aggregator.Tests.Tailing;
 
-public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
+public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
 {
     private const long Second = 1_795_614_119L;
 
@@ -39,23 +38,31 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
 
     private static Func<Stream> Body(string text) => () => new TrickleStream(Encoding.UTF8.GetBytes(text));
 
-    private TailDependencies Dependencies(IPodApi api, TailSettings? settings = null, BufferBudget? budget = null, ShippingCounters? counters = null) =>
-        new(api, Sink.Ignore<LogChunk>().MapMaterializedValue(_ => Akka.NotUsed.Instance), Sys.Materializer(), settings ?? new TailSettings(),
+    private static TailDependencies Dependencies(
+        IPodApi api, TailSettings? settings = null, BufferBudget? budget = null, ShippingCounters? counters = null, Channel<LogChunk>? pipeline = null) =>
+        new(api, (pipeline ?? Channel.CreateUnbounded<LogChunk>()).Writer, settings ?? new TailSettings(),
             budget ?? new BufferBudget(1 << 30), counters ?? new ShippingCounters(), Positions: null);
 
-    private Task<List<LogEntry>> Read(IPodApi api, ResumePoint resume, TailProgress progress, LogReadHandle outcome) =>
+    private static Task<List<LogEntry>> Read(IPodApi api, ResumePoint resume, TailProgress progress, LogReadHandle outcome) =>
         Read(Dependencies(api), resume, progress, outcome);
 
-    private async Task<List<LogEntry>> Read(TailDependencies dependencies, ResumePoint resume, TailProgress progress, LogReadHandle outcome)
+    // What the reading handed on to the pipeline, in order, once it has ended.
+    private static async Task<List<LogEntry>> Read(TailDependencies dependencies, ResumePoint resume, TailProgress progress, LogReadHandle outcome)
     {
+        var pipeline = Channel.CreateUnbounded<LogChunk>();
+        dependencies = dependencies with { Pipeline = pipeline.Writer };
         var request = new PodLogRequest("prod", "web-0", "app", Follow: true, Previous: false, SinceSecond: resume.SinceSecond);
         resume.BeginResume();
-        var entries = await ContainerLogSource
-            .Create(request, Web, resume, progress, dependencies, outcome, CancellationToken.None)
-            .SelectMany(chunk => chunk.Entries)
-            .RunWith(Sink.Seq<LogEntry>(), Sys.Materializer())
+        await ContainerLogReader.ReadAsync(request, Web, resume, progress, dependencies, outcome, CancellationToken.None)
             .WaitAsync(TimeSpan.FromSeconds(20));
-        return [.. entries];
+        pipeline.Writer.Complete();
+        List<LogEntry> entries = [];
+        await foreach (var chunk in pipeline.Reader.ReadAllAsync())
+        {
+            entries.AddRange(chunk.Entries);
+        }
+
+        return entries;
     }
 
     [Fact(Timeout = 30000)]
@@ -81,7 +88,7 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact(Timeout = 30000)]
-    public async Task A_refused_request_completes_the_stream_and_reports_its_error()
+    public async Task A_refused_request_ends_the_reading_and_reports_its_error()
     {
         var api = new ScriptedPodApi(() => throw new PodLogException(HttpStatusCode.BadRequest, "container \"app\" is waiting to start"));
         var outcome = new LogReadHandle();
@@ -155,6 +162,24 @@ public sealed class ContainerLogSourceTests : Akka.TestKit.Xunit2.TestKit
         var entries = await reading;
         Assert.Equal(["before the stall"], entries.Select(e => e.Line));
         Assert.True(handle.ReopenRequested);
+        Assert.Null(handle.Error);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Reading_ends_once_the_pipeline_takes_nothing_more()
+    {
+        var pipeline = Channel.CreateUnbounded<LogChunk>();
+        pipeline.Writer.Complete();
+        var endless = new BlockingStream(Encoding.UTF8.GetBytes(Line(1, "after shutdown")));
+        var dependencies = Dependencies(new ScriptedPodApi(() => endless), pipeline: pipeline);
+        var handle = new LogReadHandle();
+
+        await ContainerLogReader.ReadAsync(
+                new PodLogRequest("prod", "web-0", "app", Follow: true, Previous: false, SinceSecond: null),
+                Web, new ResumePoint(), new TailProgress(), dependencies, handle, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.False(endless.Waiting);
         Assert.Null(handle.Error);
     }
 

@@ -1,7 +1,6 @@
+using System.Threading.Channels;
 using Aggregator.Actors.Pipeline;
 using Aggregator.Actors.Tailing;
-using Akka;
-using Akka.Streams.Dsl;
 using Xunit;
 
 namespace Aggregator.Tests.Tailing;
@@ -9,7 +8,7 @@ namespace Aggregator.Tests.Tailing;
 public sealed class TailDependenciesTests
 {
     private static TailDependencies Dependencies(int maxOpens) =>
-        new(null!, Sink.Ignore<LogChunk>().MapMaterializedValue(_ => NotUsed.Instance), null!,
+        new(null!, Channel.CreateUnbounded<LogChunk>().Writer,
             new TailSettings { MaxConcurrentOpens = maxOpens }, new BufferBudget(1 << 20), new ShippingCounters(), Positions: null);
 
     [Fact(Timeout = 30000)]
