@@ -52,6 +52,10 @@ public static class PipelineBenchmark
                 progress.WriteLine(F($"raw baseline: {raw:0} lines/s"));
             }
 
+            // The pre-written lines and the baseline's garbage would otherwise be collected by this process's background
+            // GC while the aggregator runs, on the cores the two share.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+
             var latencies = new LatencyRecorder(enabled: options.Rate > 0);
             loki.EntriesReceived += latencies.Record;
 
