@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Aggregator.Actors.Pipeline;
 
 namespace Aggregator.Actors.Tailing;

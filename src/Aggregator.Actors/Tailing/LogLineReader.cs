@@ -13,7 +13,8 @@ public sealed class LogLineReader : IDisposable
 
     private readonly Stream _body;
     private readonly int _partialLineBytes;
-    private byte[] _buffer;
+    private byte[] _buffer = [];
+    private int _bufferBytes;
     private int _start;
     private int _end;
     private long _lastTimestamp;
@@ -31,7 +32,7 @@ public sealed class LogLineReader : IDisposable
     {
         _body = body;
         _partialLineBytes = partialLineBytes;
-        _buffer = ArrayPool<byte>.Shared.Rent(initialBufferBytes);
+        _bufferBytes = initialBufferBytes;
         _lastTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
     }
 
@@ -58,10 +59,25 @@ public sealed class LogLineReader : IDisposable
                 _start = 0;
             }
 
-            if (_end == _buffer.Length || (_readsFilledBuffer >= 2 && _buffer.Length < BusyBufferBytes))
+            if (_end == 0)
+            {
+                // Nothing buffered: wait for the next bytes without holding a buffer, so that a quiet container's
+                // tail holds none (a body that cannot wait this way returns at once, and the read below waits).
+                ReturnBuffer();
+                await _body.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                if (_readsFilledBuffer >= 2 && _bufferBytes < BusyBufferBytes)
+                {
+                    _readsFilledBuffer = 0;
+                    _bufferBytes *= 2;
+                }
+
+                _buffer = ArrayPool<byte>.Shared.Rent(_bufferBytes);
+            }
+            else if (_end == _buffer.Length || (_readsFilledBuffer >= 2 && _buffer.Length < BusyBufferBytes))
             {
                 _readsFilledBuffer = 0;
-                var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+                _bufferBytes = _buffer.Length * 2;
+                var larger = ArrayPool<byte>.Shared.Rent(_bufferBytes);
                 Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
                 ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = larger;
@@ -156,7 +172,9 @@ public sealed class LogLineReader : IDisposable
         return consumed > 0 && consumed < text.Length && text[consumed] == ' ';
     }
 
-    public void Dispose()
+    public void Dispose() => ReturnBuffer();
+
+    private void ReturnBuffer()
     {
         if (_buffer.Length > 0)
         {

@@ -200,6 +200,12 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
         {
             if (!_sent)
             {
+                if (buffer.IsEmpty)
+                {
+                    // A zero-byte read: bytes are ready.
+                    return 0;
+                }
+
                 _sent = true;
                 first.CopyTo(buffer);
                 return first.Length;
