@@ -47,8 +47,12 @@ public static class PipelineBenchmark
             double? raw = null;
             if (options.Rate == 0 && !options.SkipBaseline)
             {
-                progress.WriteLine("raw baseline: reading every stream and discarding it…");
-                raw = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container).ConfigureAwait(false);
+                progress.WriteLine("raw baseline: reading every stream and discarding it, twice…");
+                // The better of two reads: the first also compiles the double's serving path, and a ceiling measured
+                // on cold code would flatter the ratio.
+                var first = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container).ConfigureAwait(false);
+                var second = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container).ConfigureAwait(false);
+                raw = Math.Max(first, second);
                 progress.WriteLine(F($"raw baseline: {raw:0} lines/s"));
             }
 
@@ -72,6 +76,7 @@ public static class PipelineBenchmark
                 ["ADMIN_PORT"] = "0",
                 ["METRICS_PORT"] = "0",
             };
+            var requestsBefore = kubernetes.LogRequests.Count;
             var remotingPorts = Enumerable.Range(0, options.Members).Select(_ => LokiDouble.ReserveFreePort()).ToList();
             progress.WriteLine(options.Members == 1 ? "starting the aggregator…" : F($"starting {options.Members} aggregators as one cluster…"));
             var members = new List<AggregatorProcess>();
@@ -94,7 +99,9 @@ public static class PipelineBenchmark
             }
 
             var aggregator = members[0];
-            var opened = await Until(() => kubernetes.LogRequests.Count >= 1 || members.Any(m => m.HasExited), TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+            // The aggregator's own first request: the raw baseline's requests are on the double's record already, and
+            // counting them started the clock at the process's launch, so a slow start-up was measured as throughput.
+            var opened = await Until(() => kubernetes.LogRequests.Count > requestsBefore || members.Any(m => m.HasExited), TimeSpan.FromSeconds(90)).ConfigureAwait(false);
             if (!opened || members.Any(m => m.HasExited))
             {
                 throw new InvalidOperationException("the aggregator did not start reading: " + string.Join(Environment.NewLine, members.SelectMany(m => m.Output)));
