@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Aggregator.Actors.Tailing;
@@ -43,6 +44,8 @@ public sealed class LogLineReader : IDisposable
     /// Reads at least one more whole line unless the body ends, appending every whole line now buffered.
     /// Returns false once the body has ended (lines may still have been appended by that call).
     /// </summary>
+    // Pooled: every read that waits for the network would otherwise allocate its state machine afresh.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReadLinesAsync(List<KubeletLine> into, CancellationToken cancellationToken)
     {
         while (true)
