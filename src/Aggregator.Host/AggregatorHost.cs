@@ -90,6 +90,11 @@ public static class AggregatorHost
         });
 
         // After the actor system, so that it starts once the actors run and stops before they do.
+        if (settings.YoungGcInterval is { } youngGcInterval)
+        {
+            builder.Services.AddHostedService(_ => new YoungGenerationCollector(youngGcInterval));
+        }
+
         builder.Services.AddHostedService(services => new OperationsEndpoints(
             settings, runtime, recentLogs, services.GetRequiredService<ILoggerFactory>()));
         return builder.Build();

@@ -43,6 +43,9 @@ public sealed class AggregatorOptions
     /// <summary>Seconds that shutdown waits for what was read to reach Loki (inside Kubernetes' 30 s grace period).</summary>
     public double ShutdownGraceSeconds { get; set; } = 25;
 
+    /// <summary>Seconds between collections of the young GC generations; 0 leaves them to the GC.</summary>
+    public double YoungGcIntervalSeconds { get; set; } = 5;
+
     /// <summary>Where the logs go.</summary>
     public LokiOptions Loki { get; set; } = new();
 

@@ -25,6 +25,9 @@ public sealed record AggregatorSettings(
     /// <summary>The memory budget of log data in flight, in <see cref="Actors.Pipeline.LogEntry.Weight"/> units (about bytes).</summary>
     public long BufferBudget { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>How often the young GC generations are collected, or null to leave them to the GC.</summary>
+    public TimeSpan? YoungGcInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Whether new tails ask Loki where their stream's stored lines end.</summary>
     public bool ResumeFromLoki { get; init; } = true;
 
@@ -69,6 +72,9 @@ public sealed record AggregatorSettings(
             BufferBudget = options.Tail.MaxBufferedMiB is >= 1 and <= 65536
                 ? options.Tail.MaxBufferedMiB * 1024L * 1024
                 : throw new ConfigurationException($"Aggregator:Tail:MaxBufferedMiB is {options.Tail.MaxBufferedMiB}: expected 1 to 65536"),
+            YoungGcInterval = options.YoungGcIntervalSeconds == 0
+                ? null
+                : TimeSpan.FromSeconds(Positive(options.YoungGcIntervalSeconds, "Aggregator:YoungGcIntervalSeconds (0 turns it off)")),
             ResumeFromLoki = options.Loki.ResumeFromLoki,
             Admin = ResolveAdmin(options.Admin),
             Metrics = new MetricsEndpoint(

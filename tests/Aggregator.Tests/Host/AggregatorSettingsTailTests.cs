@@ -158,4 +158,16 @@ public sealed class AggregatorSettingsTailTests : IDisposable
     {
         Assert.StartsWith(key, Refused(key, "1e300"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_young_generations_are_collected_every_five_seconds_unless_set_otherwise_or_turned_off()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), From().YoungGcInterval);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), From(new Dictionary<string, string?> { ["Aggregator:YoungGcIntervalSeconds"] = "2.5" }).YoungGcInterval);
+        Assert.Null(From(new Dictionary<string, string?> { ["Aggregator:YoungGcIntervalSeconds"] = "0" }).YoungGcInterval);
+
+        var error = Assert.Throws<ConfigurationException>(() => From(new Dictionary<string, string?> { ["Aggregator:YoungGcIntervalSeconds"] = "-1" }));
+        Assert.StartsWith("Aggregator:YoungGcIntervalSeconds", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
 }
