@@ -89,12 +89,12 @@ public static class AggregatorHost
             akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
 
-        // After the actor system, so that it starts once the actors run and stops before they do.
         if (settings.YoungGcInterval is { } youngGcInterval)
         {
             builder.Services.AddHostedService(_ => new YoungGenerationCollector(youngGcInterval));
         }
 
+        // After the actor system, so that it starts once the actors run and stops before they do.
         builder.Services.AddHostedService(services => new OperationsEndpoints(
             settings, runtime, recentLogs, services.GetRequiredService<ILoggerFactory>()));
         return builder.Build();
