@@ -24,7 +24,7 @@ public static class AggregatorAkkaExtensions
             .WithShippingSettings(settings)
             .WithActors((system, registry, resolver) =>
         {
-            var (pipeline, materializer, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime);
+            var (pipeline, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime);
             var dependencies = new TailDependencies(
                 new KubernetesPodApi((Kubernetes)kubernetes), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                 settings.ResumeFromLoki ? positions : null);

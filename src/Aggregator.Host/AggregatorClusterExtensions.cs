@@ -70,7 +70,7 @@ public static class AggregatorClusterExtensions
                 var replicator = DistributedData.Get(system).Replicator;
                 var written = system.ActorOf(
                     ShippedPositions.Props(replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush), "shipped-positions");
-                var (pipeline, materializer, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
+                var (pipeline, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
                 var dependencies = new TailDependencies(
                     new KubernetesPodApi((Kubernetes)kubernetes), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                     new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));

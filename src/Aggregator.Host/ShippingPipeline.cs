@@ -32,7 +32,7 @@ internal static class ShippingPipeline
     /// Starts one pusher per lane and the stream graph feeding them; <paramref name="settled"/> hears of every batch
     /// Loki has settled. The pipeline is recorded in <paramref name="runtime"/>.
     /// </summary>
-    public static (LogPipeline Pipeline, IMaterializer Materializer, IActorRef Pusher) Start(
+    public static (LogPipeline Pipeline, IActorRef Pusher) Start(
         ActorSystem system, AggregatorSettings settings, ILogShipper shipper, AggregatorRuntime runtime, Action<PushBatch>? settled = null)
     {
         var materializer = system.Materializer(namePrefix: "pipeline");
@@ -44,7 +44,7 @@ internal static class ShippingPipeline
         var pipeline = LogPipeline.Start(settings.Pipeline, pushers, materializer, runtime.Budget, settled);
         runtime.System = system;
         runtime.Pipeline = pipeline;
-        return (pipeline, materializer, pushers[0]);
+        return (pipeline, pushers[0]);
     }
 
     /// <summary>
