@@ -49,10 +49,10 @@ public sealed class LogChunk
     /// <summary>Cuts entries into chunks of at most <paramref name="maxLines"/> lines and <paramref name="maxWeight"/> weight.</summary>
     public static List<LogChunk> Cut(LogStream stream, List<LogEntry> entries, int maxLines, long maxWeight)
     {
-        // Most reads fit one chunk: it takes the list as it is rather than a copy.
-        if (entries.Count <= maxLines && WeightOf(entries) <= maxWeight)
+        // Most reads fit one chunk: it takes the list as it is rather than a copy (and weighs it once).
+        if (entries.Count <= maxLines && new LogChunk(stream, entries) is { } whole && whole.Weight <= maxWeight)
         {
-            return [new LogChunk(stream, entries)];
+            return [whole];
         }
 
         var chunks = new List<LogChunk>(1);
@@ -77,16 +77,5 @@ public sealed class LogChunk
         }
 
         return chunks;
-    }
-
-    private static long WeightOf(List<LogEntry> entries)
-    {
-        long weight = 0;
-        foreach (var entry in entries)
-        {
-            weight += entry.Weight;
-        }
-
-        return weight;
     }
 }
