@@ -14,23 +14,7 @@ public sealed class AggregatorSettingsTailTests : IDisposable
 
     private AggregatorSettings From(IDictionary<string, string?>? values = null)
     {
-        var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        File.WriteAllText(kubeconfig, """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: test
-              cluster:
-                server: http://127.0.0.1:1
-            users: []
-            contexts:
-            - name: test
-              context:
-                cluster: test
-                namespace: default
-            current-context: test
-
-            """);
+        var kubeconfig = TestKubeconfig.Write(_directory);
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Aggregator:Kubernetes:Kubeconfig"] = kubeconfig })
             .AddInMemoryCollection(values ?? new Dictionary<string, string?>())

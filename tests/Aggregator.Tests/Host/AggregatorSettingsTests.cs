@@ -11,32 +11,10 @@ public sealed class AggregatorSettingsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private string Kubeconfig(string? ns = "default")
-    {
-        var path = Path.Combine(_directory, $"kubeconfig-{ns ?? "none"}");
-        var namespaceLine = ns is null ? string.Empty : $"\n    namespace: {ns}";
-        File.WriteAllText(path, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: test
-              cluster:
-                server: http://127.0.0.1:1
-            users: []
-            contexts:
-            - name: test
-              context:
-                cluster: test{namespaceLine}
-            current-context: test
-
-            """);
-        return path;
-    }
-
     private AggregatorSettings From(IDictionary<string, string?>? values = null, IDictionary? environment = null, string? kubeconfigNamespace = "default")
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Aggregator:Kubernetes:Kubeconfig"] = Kubeconfig(kubeconfigNamespace) })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Aggregator:Kubernetes:Kubeconfig"] = TestKubeconfig.Write(_directory, kubeconfigNamespace) })
             .AddInMemoryCollection(LegacyEnvironment.Read(environment ?? new Hashtable()))
             .AddInMemoryCollection(values ?? new Dictionary<string, string?>())
             .Build();

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Net;
 using Aggregator.Host;
 using Aggregator.Host.Operations;
+using Aggregator.Tests.Host;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 
@@ -10,17 +11,12 @@ namespace Aggregator.Tests.Operations;
 /// <summary>The admin, metrics and log-format settings: defaults, the short variables, and what is refused.</summary>
 public sealed class OperationsSettingsTests : IDisposable
 {
-    private readonly string _kubeconfig = Path.GetTempFileName();
+    private readonly string _directory = Directory.CreateTempSubdirectory("aggregator-operations-settings-").FullName;
+    private readonly string _kubeconfig;
 
-    public OperationsSettingsTests() => File.WriteAllText(_kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
-        contexts: [{name: c, context: {cluster: c, namespace: shop}}]
-        current-context: c
-        """);
+    public OperationsSettingsTests() => _kubeconfig = TestKubeconfig.Write(_directory, "shop");
 
-    public void Dispose() => File.Delete(_kubeconfig);
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private AggregatorSettings From(IDictionary? environment = null, params (string Key, string Value)[] values) =>
         AggregatorSettings.From(new ConfigurationBuilder()
