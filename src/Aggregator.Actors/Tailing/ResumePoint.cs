@@ -10,6 +10,8 @@ public sealed class ResumePoint
 {
     // Timestamps of the lines read, in read order, from about the start of the resume window on; appending is all
     // the per-line work. Equal timestamps are each skipped once.
+    private const int CompactAfter = 32;
+
     private readonly List<long> _window = [];
     private int _windowStart;
     private Dictionary<long, int>? _toSkip;
@@ -112,10 +114,20 @@ public sealed class ResumePoint
             _windowStart++;
         }
 
-        if (_windowStart > 1024 && _windowStart > _window.Count / 2)
+        // A tail lives as long as its container: the dropped head must be given back while the window is still
+        // small, or every tail keeps a list sized by the longest run it ever saw. Moving the kept half costs no
+        // more than the appends that filled the dropped one.
+        if (_windowStart >= CompactAfter && _windowStart > _window.Count / 2)
         {
             _window.RemoveRange(0, _windowStart);
             _windowStart = 0;
+            if (_window.Capacity > 4 * Math.Max(_window.Count, CompactAfter))
+            {
+                _window.Capacity = 2 * Math.Max(_window.Count, CompactAfter);
+            }
         }
     }
+
+    /// <summary>Slots the window's list holds, kept and dropped: what the resume point costs in memory.</summary>
+    internal int WindowCapacity => _window.Capacity;
 }

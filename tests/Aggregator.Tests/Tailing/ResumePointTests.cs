@@ -209,4 +209,68 @@ public sealed class ResumePointTests
 
         Assert.Equal(-2, resume.SinceSecond);
     }
+
+    [Fact]
+    public void A_long_steady_tail_keeps_a_window_the_size_of_its_last_two_seconds()
+    {
+        var resume = new ResumePoint();
+        for (var second = 0; second < 3_600; second++)
+        {
+            for (var line = 0; line < 10; line++)
+            {
+                resume.Admit(At(second, line * 100_000_000L));
+            }
+        }
+
+        Assert.InRange(resume.WindowCapacity, 20, 128);
+    }
+
+    [Fact]
+    public void The_window_gives_its_memory_back_after_a_burst()
+    {
+        var resume = new ResumePoint();
+        for (var line = 0; line < 100_000; line++)
+        {
+            resume.Admit(At(0, line));
+        }
+
+        var afterBurst = resume.WindowCapacity;
+        for (var second = 1; second < 10; second++)
+        {
+            for (var line = 0; line < 10; line++)
+            {
+                resume.Admit(At(second, line * 100_000_000L));
+            }
+        }
+
+        Assert.True(afterBurst >= 100_000);
+        Assert.InRange(resume.WindowCapacity, 20, 128);
+    }
+
+    [Fact]
+    public void After_many_compactions_a_resume_skips_exactly_the_lines_of_its_window()
+    {
+        var resume = new ResumePoint();
+        for (var second = 0; second < 1_000; second++)
+        {
+            for (var line = 0; line < 10; line++)
+            {
+                resume.Admit(At(second, line * 100_000_000L));
+            }
+        }
+
+        resume.BeginResume();
+
+        Assert.Equal(Base + 998, resume.SinceSecond);
+        for (var second = 998; second < 1_000; second++)
+        {
+            for (var line = 0; line < 10; line++)
+            {
+                Assert.False(resume.Admit(At(second, line * 100_000_000L)));
+            }
+        }
+
+        Assert.True(resume.Admit(At(1_000, 0)));
+        Assert.Equal(20, resume.LinesSkipped);
+    }
 }
