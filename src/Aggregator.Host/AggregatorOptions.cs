@@ -166,7 +166,7 @@ public sealed class BatchOptions
     public int Lanes { get; set; } = 16;
 }
 
-/// <summary>Kubernetes API settings; by default KubernetesClient's own: KUBECONFIG, ~/.kube/config, then in-cluster.</summary>
+/// <summary>Kubernetes API settings; by default kubectl's search: KUBECONFIG, ~/.kube/config, then in-cluster.</summary>
 public sealed class KubernetesOptions
 {
     /// <summary>A kubeconfig file to use instead of the default search.</summary>

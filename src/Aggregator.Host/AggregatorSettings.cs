@@ -155,11 +155,7 @@ public sealed record AggregatorSettings(
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = options.Kubeconfig is { Length: > 0 } path
-                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path, options.Context)
-                : options.Context is { Length: > 0 } context
-                    ? KubernetesClientConfiguration.BuildConfigFromConfigFile(currentContext: context)
-                    : KubernetesClientConfiguration.BuildDefaultConfig();
+            configuration = KubeconfigLoader.Load(options.Kubeconfig, options.Context);
         }
         catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
         {
