@@ -116,14 +116,17 @@ public sealed class ResumePoint
 
         // A tail lives as long as its container: the dropped head must be given back while the window is still
         // small, or every tail keeps a list sized by the longest run it ever saw. Moving the kept half costs no
-        // more than the appends that filled the dropped one.
+        // more than the appends that filled the dropped one. Between compactions a list may hold several times what
+        // one keeps, more so when the rate changes from second to second: only a list sixteen times too large is
+        // shrunk (after a burst), so that the list is not reallocated again and again.
         if (_windowStart >= CompactAfter && _windowStart > _window.Count / 2)
         {
             _window.RemoveRange(0, _windowStart);
             _windowStart = 0;
-            if (_window.Capacity > 4 * Math.Max(_window.Count, CompactAfter))
+            var kept = Math.Max(_window.Count, CompactAfter);
+            if (_window.Capacity > 16 * kept)
             {
-                _window.Capacity = 2 * Math.Max(_window.Count, CompactAfter);
+                _window.Capacity = 4 * kept;
             }
         }
     }

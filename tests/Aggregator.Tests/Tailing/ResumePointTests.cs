@@ -225,6 +225,30 @@ public sealed class ResumePointTests
         Assert.InRange(resume.WindowCapacity, 20, 128);
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(1_000)]
+    [InlineData(3_700)]
+    public void A_steady_stream_does_not_reallocate_the_window_once_it_has_grown(int linesPerSecond)
+    {
+        var resume = new ResumePoint();
+        var capacities = new HashSet<int>();
+        for (var second = 0; second < 60; second++)
+        {
+            for (var line = 0; line < linesPerSecond; line++)
+            {
+                resume.Admit(At(second, line * (1_000_000_000L / linesPerSecond)));
+            }
+
+            if (second >= 10)
+            {
+                capacities.Add(resume.WindowCapacity);
+            }
+        }
+
+        Assert.Single(capacities);
+    }
+
     [Fact]
     public void The_window_gives_its_memory_back_after_a_burst()
     {
