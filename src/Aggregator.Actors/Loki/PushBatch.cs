@@ -83,9 +83,9 @@ public sealed class PushBatch
     }
 
     /// <summary>The entries grouped per Loki stream, each group in read order; streams in order of first appearance.</summary>
-    public IReadOnlyList<(LogStream Stream, List<LogEntry> Entries)> ByStream()
+    public IReadOnlyList<(LogStream Stream, StreamEntries Entries)> ByStream()
     {
-        var groups = new List<(LogStream, List<LogEntry>)>();
+        var groups = new List<(LogStream, StreamEntries)>();
         var index = new Dictionary<LogStream, int>(ReferenceEqualityComparer.Instance);
         var byLabels = new Dictionary<LabelSet, int>();
         foreach (var chunk in _chunks)
@@ -96,14 +96,14 @@ public sealed class PushBatch
                 if (!byLabels.TryGetValue(chunk.Stream.Labels, out position))
                 {
                     position = groups.Count;
-                    groups.Add((chunk.Stream, new List<LogEntry>(chunk.Count)));
+                    groups.Add((chunk.Stream, new StreamEntries()));
                     byLabels[chunk.Stream.Labels] = position;
                 }
 
                 index[chunk.Stream] = position;
             }
 
-            groups[position].Item2.AddRange(chunk.Entries);
+            groups[position].Item2.Add(chunk);
         }
 
         return groups;
