@@ -49,7 +49,7 @@ public static class PushRequestWriter
                 var size = 1 + VarintSize((uint)labelBytes[s]) + labelBytes[s];
                 foreach (var entry in entries)
                 {
-                    var bytes = lineBytes[index] = Utf8.GetByteCount(entry.Line);
+                    var bytes = lineBytes[index] = entry.Utf8.Length;
                     var entrySize = entrySizes[index++] = EntrySize(entry.TimestampNanos, bytes);
                     size += 1 + VarintSize((uint)entrySize) + entrySize;
                 }
@@ -96,7 +96,8 @@ public static class PushRequestWriter
                     {
                         span[at++] = LineTag;
                         at += WriteVarint(span[at..], (uint)bytes);
-                        at += Utf8.GetBytes(entry.Line, span[at..]);
+                        entry.Utf8.Span.CopyTo(span[at..]);
+                        at += bytes;
                     }
                 }
             }

@@ -26,7 +26,7 @@ public sealed class StdoutShipper(TextWriter output) : ILogShipper
                     }
 
                     json.WriteEndObject();
-                    json.WriteString("line", entry.Line);
+                    json.WriteString("line", entry.Utf8.Span);
                     json.WriteEndObject();
                     json.Flush();
                     buffer.WriteByte((byte)'\n');

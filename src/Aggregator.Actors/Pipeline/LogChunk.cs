@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Aggregator.Actors.Pipeline;
 
 /// <summary>
@@ -17,7 +15,7 @@ public sealed class LogChunk
         foreach (var entry in entries)
         {
             weight += entry.Weight;
-            utf8Bytes += Encoding.UTF8.GetByteCount(entry.Line);
+            utf8Bytes += entry.Utf8.Length;
         }
 
         Weight = weight;

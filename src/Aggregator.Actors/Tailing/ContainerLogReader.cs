@@ -98,7 +98,7 @@ public static class ContainerLogReader
         private List<LogEntry>? Admit()
         {
             List<LogEntry>? entries = null;
-            long characters = 0;
+            long bytes = 0;
             long newest = 0;
             var admitted = 0;
             foreach (var line in _lines)
@@ -109,23 +109,23 @@ public static class ContainerLogReader
                 }
 
                 admitted++;
-                characters += line.Line.Length;
+                bytes += line.Utf8.Length;
                 newest = line.TimestampNanos;
-                var text = _limit.Apply(line.Line, out var cut);
+                var text = _limit.Apply(line.Utf8, out var cut);
                 if (cut)
                 {
                     dependencies.Counters.Overlong(dropped: text is null);
                 }
 
-                if (text is not null)
+                if (text is { } kept)
                 {
-                    (entries ??= new List<LogEntry>(_lines.Count)).Add(new LogEntry(stream, line.TimestampNanos, text));
+                    (entries ??= new List<LogEntry>(_lines.Count)).Add(new LogEntry(stream, line.TimestampNanos, kept));
                 }
             }
 
             if (admitted > 0)
             {
-                progress.Read(admitted, characters, newest);
+                progress.Read(admitted, bytes, newest);
             }
 
             return entries;

@@ -25,11 +25,13 @@ public sealed class LineLimit(int maxBytes, OverlongLines overlong)
     /// <summary>What is done to longer lines.</summary>
     public OverlongLines Overlong { get; } = overlong;
 
-    /// <summary>The line to ship, or null to drop it; <paramref name="cut"/> tells whether the limit applied.</summary>
-    public string? Apply(string line, out bool cut)
+    /// <summary>
+    /// The line to ship, or null to drop it; <paramref name="cut"/> tells whether the limit applied. The line is
+    /// valid UTF-8, and so is a cut one: it ends at a character boundary, then the marker.
+    /// </summary>
+    public ReadOnlyMemory<byte>? Apply(ReadOnlyMemory<byte> line, out bool cut)
     {
-        // Three bytes per char at most: most lines are decided without counting.
-        if ((long)line.Length * 3 <= MaxBytes || Encoding.UTF8.GetByteCount(line) <= MaxBytes)
+        if (line.Length <= MaxBytes)
         {
             cut = false;
             return line;
@@ -41,28 +43,19 @@ public sealed class LineLimit(int maxBytes, OverlongLines overlong)
             return null;
         }
 
-        var total = Encoding.UTF8.GetByteCount(line);
-        var marker = string.Create(CultureInfo.InvariantCulture, $"…[truncated {total} bytes to {MaxBytes}]");
-        var room = Math.Max(0, MaxBytes - Encoding.UTF8.GetByteCount(marker));
-        var builder = new StringBuilder(room + marker.Length);
-        var bytes = 0;
-        for (var i = 0; i < line.Length; i++)
+        var marker = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"…[truncated {line.Length} bytes to {MaxBytes}]"));
+        var keep = Math.Max(0, MaxBytes - marker.Length);
+        var text = line.Span;
+
+        // Back to the first byte of the character at the cut: continuation bytes are 10xxxxxx.
+        while (keep > 0 && (text[keep] & 0xC0) == 0x80)
         {
-            var width = char.IsHighSurrogate(line[i]) && i + 1 < line.Length ? 4 : Encoding.UTF8.GetByteCount(line.AsSpan(i, 1));
-            if (bytes + width > room)
-            {
-                break;
-            }
-
-            builder.Append(line[i]);
-            if (width == 4)
-            {
-                builder.Append(line[++i]);
-            }
-
-            bytes += width;
+            keep--;
         }
 
-        return builder.Append(marker).ToString();
+        var result = new byte[keep + marker.Length];
+        text[..keep].CopyTo(result);
+        marker.CopyTo(result.AsSpan(keep));
+        return result;
     }
 }

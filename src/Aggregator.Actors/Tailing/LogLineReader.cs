@@ -21,6 +21,10 @@ public sealed class LogLineReader : IDisposable
     private long _lastTimestamp;
     private int _readsFilledBuffer;
 
+    // Scratch for one synchronous pass over the buffer; per thread, so that a tail does not keep one sized by its busiest read.
+    [ThreadStatic]
+    private static List<FoundLine>? t_found;
+
     private const int BusyBufferBytes = 64 * 1024;
 
     /// <param name="body">The response body.</param>
@@ -99,7 +103,9 @@ public sealed class LogLineReader : IDisposable
 
     private int TakeBufferedLines(List<KubeletLine> into)
     {
-        var taken = 0;
+        var found = t_found ??= [];
+        found.Clear();
+        var textBytes = 0;
         while (_start < _end)
         {
             var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
@@ -108,9 +114,24 @@ public sealed class LogLineReader : IDisposable
                 break;
             }
 
-            into.Add(ParseLine(_buffer.AsSpan(_start, newline)));
+            var line = Find(_start, newline);
+            found.Add(line);
+            textBytes += line.Length;
             _start += newline + 1;
-            taken++;
+        }
+
+        if (found.Count > 0)
+        {
+            // The lines' text leaves the pooled read buffer in one block: one allocation per read, not a string per
+            // line, and these bytes are what the push body carries.
+            var block = textBytes == 0 ? [] : new byte[textBytes];
+            var at = 0;
+            foreach (var line in found)
+            {
+                var written = CopyText(_buffer.AsSpan(line.Start, line.Length), block.AsSpan(at), rejoin: line.HadTimestamp);
+                into.Add(new KubeletLine(line.TimestampNanos, Valid(block.AsMemory(at, written)), line.HadTimestamp));
+                at += written;
+            }
         }
 
         if (_start == _end)
@@ -118,13 +139,16 @@ public sealed class LogLineReader : IDisposable
             _start = _end = 0;
         }
 
-        return taken;
+        return found.Count;
     }
 
-    private KubeletLine ParseLine(ReadOnlySpan<byte> raw)
+    /// <summary>Where a line's text lies in the read buffer, after its timestamp prefix.</summary>
+    private FoundLine Find(int start, int length)
     {
+        var raw = _buffer.AsSpan(start, length);
         if (raw.Length > 0 && raw[^1] == '\r')
         {
+            length--;
             raw = raw[..^1];
         }
 
@@ -132,42 +156,37 @@ public sealed class LogLineReader : IDisposable
         if (consumed == 0 || (consumed < raw.Length && raw[consumed] != ' '))
         {
             // The endpoint prefixes every line; a line without a prefix keeps its text and borrows the previous time.
-            return new KubeletLine(_lastTimestamp, Utf8.GetString(raw), HadTimestamp: false);
+            return new FoundLine(_lastTimestamp, start, length, HadTimestamp: false);
         }
 
         _lastTimestamp = timestamp;
-        var content = consumed < raw.Length ? raw[(consumed + 1)..] : [];
-        return new KubeletLine(timestamp, DecodeRejoined(content), HadTimestamp: true);
+        var prefix = Math.Min(consumed + 1, length);
+        return new FoundLine(timestamp, start + prefix, length - prefix, HadTimestamp: true);
     }
 
     /// <summary>
-    /// With timestamps=true the kubelet prefixes every 16 KiB partial record of a long line with its own
-    /// timestamp (kubernetes#77603); cutting those prefixes out restores the line the workload wrote.
+    /// Copies a line's text; with <paramref name="rejoin"/>, cuts out the timestamp prefix that the kubelet puts on
+    /// every 16 KiB partial record of a long line (kubernetes#77603), restoring the line the workload wrote.
     /// </summary>
-    private string DecodeRejoined(ReadOnlySpan<byte> content)
+    private int CopyText(ReadOnlySpan<byte> content, Span<byte> into, bool rejoin)
     {
-        if (content.Length <= _partialLineBytes || !HasEmbeddedPrefix(content[_partialLineBytes..]))
+        var written = 0;
+        while (rejoin && content.Length > _partialLineBytes && HasEmbeddedPrefix(content[_partialLineBytes..]))
         {
-            return Utf8.GetString(content);
-        }
-
-        var joined = new ArrayBufferWriter<byte>(content.Length);
-        while (true)
-        {
-            if (content.Length <= _partialLineBytes || !HasEmbeddedPrefix(content[_partialLineBytes..]))
-            {
-                joined.Write(content);
-                break;
-            }
-
-            joined.Write(content[.._partialLineBytes]);
+            content[.._partialLineBytes].CopyTo(into[written..]);
+            written += _partialLineBytes;
             var rest = content[_partialLineBytes..];
             var prefix = KubeletTimestamp.TryParse(rest, out _);
             content = rest[(prefix + 1)..];
         }
 
-        return Utf8.GetString(joined.WrittenSpan);
+        content.CopyTo(into[written..]);
+        return written + content.Length;
     }
+
+    /// <summary>The text as it is when it is valid UTF-8 (nearly always), otherwise with U+FFFD for each bad sequence, as Loki needs.</summary>
+    private static ReadOnlyMemory<byte> Valid(ReadOnlyMemory<byte> text) =>
+        System.Text.Unicode.Utf8.IsValid(text.Span) ? text : Utf8.GetBytes(Utf8.GetString(text.Span));
 
     private static bool HasEmbeddedPrefix(ReadOnlySpan<byte> text)
     {
@@ -185,4 +204,6 @@ public sealed class LogLineReader : IDisposable
             _buffer = [];
         }
     }
+
+    private readonly record struct FoundLine(long TimestampNanos, int Start, int Length, bool HadTimestamp);
 }

@@ -14,7 +14,7 @@ public sealed class TailProgress
     /// <summary>Lines read and handed to the pipeline.</summary>
     public long Lines => Interlocked.Read(ref _lines);
 
-    /// <summary>Characters of those lines.</summary>
+    /// <summary>UTF-8 bytes of those lines.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>Timestamp of the last line read, or 0.</summary>

@@ -14,8 +14,9 @@ public sealed class PushBatchTests
 
         var batch = Batch((web, 1, "abc"), (web, 2, string.Empty), (web, 3, "größe"));
 
-        Assert.Equal(((3 * 2) + 16) + 16 + ((5 * 2) + 16), batch.Weight);
-        Assert.Equal(22, new LogEntry(web, 1, "abc").Weight);
+        // UTF-8 bytes of the line ("größe" is 7) and 32 for the entry.
+        Assert.Equal((3 + 32) + 32 + (7 + 32), batch.Weight);
+        Assert.Equal(35, new LogEntry(web, 1, "abc").Weight);
     }
 
     [Fact]
@@ -28,7 +29,7 @@ public sealed class PushBatchTests
 
         Assert.Same(batch, result);
         Assert.Equal(["a", "bb", "ccc"], batch.Entries.Select(e => e.Line));
-        Assert.Equal(18 + 20 + 22, batch.Weight);
+        Assert.Equal(33 + 34 + 35, batch.Weight);
     }
 
     [Fact]

@@ -56,8 +56,8 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
     [Fact(Timeout = 30000)]
     public async Task A_batch_closes_when_the_next_line_would_pass_batch_max_bytes()
     {
-        // Each entry weighs 4 * 2 + 16 = 24; three fit in 72.
-        var (source, sink) = Run(Settings(maxBytes: 72));
+        // Each entry weighs 4 + 32 = 36; three fit in 108.
+        var (source, sink) = Run(Settings(maxBytes: 108));
         var stream = Stream(1);
         sink.Request(10);
 
@@ -68,7 +68,7 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
 
         var first = await sink.ExpectNextAsync(Wait);
         Assert.Equal(["ab00", "ab01", "ab02"], Lines(first));
-        Assert.Equal(72, first.Weight);
+        Assert.Equal(108, first.Weight);
         Assert.Equal(["ab03", "ab04", "ab05"], Lines(await sink.ExpectNextAsync(Wait)));
         source.SendComplete();
         Assert.Equal(["ab06"], Lines(await sink.ExpectNextAsync(Wait)));

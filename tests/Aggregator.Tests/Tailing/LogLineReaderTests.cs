@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Aggregator.Actors.Tailing;
 using Xunit;
@@ -43,10 +44,25 @@ public sealed class LogLineReaderTests
         Assert.Equal(50, lines.Count);
         for (var i = 0; i < 50; i++)
         {
-            Assert.Equal(new KubeletLine(Nanos1 + i, $"line number {i}", HadTimestamp: true), lines[i]);
+            Assert.Equal(new KubeletLine(Nanos1 + i, $"line number {i}", hadTimestamp: true), lines[i]);
         }
 
         Assert.Equal(0, unfinished);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task The_lines_of_one_read_share_one_block_holding_just_their_text()
+    {
+        using var reader = new LogLineReader(new MemoryStream(Encoding.UTF8.GetBytes($"{Ts1} first\n{Ts2} second line\n{Ts3} third\n")));
+        var lines = new List<KubeletLine>();
+
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+
+        Assert.Equal(3, lines.Count);
+
+        var blocks = lines.Select(line => Assert.IsType<byte[]>(MemoryMarshal.TryGetArray(line.Utf8, out var segment) ? segment.Array : null)).Distinct().ToList();
+        var block = Assert.Single(blocks);
+        Assert.Equal("firstsecond linethird", Encoding.UTF8.GetString(block));
     }
 
     [Fact(Timeout = 30000)]
