@@ -57,30 +57,37 @@ public sealed class BufferBudget(long capacity)
                 return Task.CompletedTask;
             }
 
-            var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var node = _waiting.AddLast((weight, granted));
-            if (cancellationToken.CanBeCanceled)
-            {
-                var registration = cancellationToken.Register(() =>
-                {
-                    lock (_gate)
-                    {
-                        if (node.List is null)
-                        {
-                            return;
-                        }
+            return Wait(weight, cancellationToken);
+        }
+    }
 
-                        _waiting.Remove(node);
-                        GrantWaiting();
+    // Called under the gate. Apart from AcquireAsync, so that the closure it needs is not allocated on every grant
+    // that does not wait.
+    private Task Wait(long weight, CancellationToken cancellationToken)
+    {
+        var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var node = _waiting.AddLast((weight, granted));
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() =>
+            {
+                lock (_gate)
+                {
+                    if (node.List is null)
+                    {
+                        return;
                     }
 
-                    granted.TrySetCanceled(cancellationToken);
-                });
-                granted.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+                    _waiting.Remove(node);
+                    GrantWaiting();
+                }
 
-            return granted.Task;
+                granted.TrySetCanceled(cancellationToken);
+            });
+            granted.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+
+        return granted.Task;
     }
 
     /// <summary>Gives back what a settled batch took.</summary>

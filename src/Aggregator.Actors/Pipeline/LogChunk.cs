@@ -44,16 +44,19 @@ public sealed class LogChunk
     /// </summary>
     public long Cost(int batchSize, long batchMaxBytes) => Math.Max(Count * batchMaxBytes, Weight * batchSize);
 
-    /// <summary>Cuts entries into chunks of at most <paramref name="maxLines"/> lines and <paramref name="maxWeight"/> weight.</summary>
-    public static List<LogChunk> Cut(LogStream stream, List<LogEntry> entries, int maxLines, long maxWeight)
+    /// <summary>
+    /// Cuts entries into chunks of at most <paramref name="maxLines"/> lines and <paramref name="maxWeight"/> weight,
+    /// added to <paramref name="chunks"/> (the reader's own list: a read allocates no list for them).
+    /// </summary>
+    public static void Cut(LogStream stream, List<LogEntry> entries, int maxLines, long maxWeight, List<LogChunk> chunks)
     {
         // Most reads fit one chunk: it takes the list as it is rather than a copy (and weighs it once).
         if (entries.Count <= maxLines && new LogChunk(stream, entries) is { } whole && whole.Weight <= maxWeight)
         {
-            return [whole];
+            chunks.Add(whole);
+            return;
         }
 
-        var chunks = new List<LogChunk>(1);
         var current = new List<LogEntry>(Math.Min(entries.Count, maxLines));
         long weight = 0;
         foreach (var entry in entries)
@@ -73,7 +76,5 @@ public sealed class LogChunk
         {
             chunks.Add(new LogChunk(stream, current));
         }
-
-        return chunks;
     }
 }

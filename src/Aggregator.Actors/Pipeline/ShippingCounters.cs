@@ -130,21 +130,18 @@ public sealed class ShippingCounters
         Settled();
     }
 
-    internal void Read(IReadOnlyList<LogChunk> chunks)
+    internal void Read(LogChunk chunk)
     {
         if (EntriesInFlight <= 0)
         {
             Interlocked.Exchange(ref _busySinceTicks, DateTime.UtcNow.Ticks);
         }
 
-        foreach (var chunk in chunks)
-        {
-            Interlocked.Add(ref _entriesRead, chunk.Count);
-            Interlocked.Add(ref _bytesRead, chunk.Utf8Bytes);
-            var series = Namespace(chunk.Stream.Key.Namespace);
-            series.LinesRead.Inc(chunk.Count);
-            series.BytesRead.Inc(chunk.Utf8Bytes);
-        }
+        Interlocked.Add(ref _entriesRead, chunk.Count);
+        Interlocked.Add(ref _bytesRead, chunk.Utf8Bytes);
+        var series = Namespace(chunk.Stream.Key.Namespace);
+        series.LinesRead.Inc(chunk.Count);
+        series.BytesRead.Inc(chunk.Utf8Bytes);
     }
 
     internal void Overlong(bool dropped)

@@ -31,6 +31,7 @@ public static class ContainerLogReader
         LogReadHandle handle, CancellationToken stop) : IDisposable
     {
         private readonly List<KubeletLine> _lines = [];
+        private readonly List<LogChunk> _chunks = [];
         private readonly LineLimit _limit = new(dependencies.Settings.MaxLineBytes, dependencies.Settings.OverlongLines);
         private readonly CancellationTokenSource _reading = CancellationTokenSource.CreateLinkedTokenSource(stop, handle.ReopenToken);
         private Stream? _body;
@@ -74,25 +75,38 @@ public static class ContainerLogReader
         private async Task<bool> HandOnAsync(List<LogEntry> entries)
         {
             var settings = dependencies.Settings;
-            var chunks = LogChunk.Cut(stream, entries, settings.MaxChunkLines, settings.MaxChunkWeight);
-            long weight = 0;
-            foreach (var chunk in chunks)
+            var chunks = _chunks;
+            LogChunk.Cut(stream, entries, settings.MaxChunkLines, settings.MaxChunkWeight, chunks);
+            try
             {
-                weight += chunk.Weight;
-            }
-
-            // Only stopping may interrupt this wait: the entries are read already and must go on.
-            await dependencies.Budget.AcquireAsync(weight, stop).ConfigureAwait(false);
-            dependencies.Counters.Read(chunks);
-            foreach (var chunk in chunks)
-            {
-                if (!dependencies.Pipeline.TryWrite(chunk))
+                long weight = 0;
+                foreach (var chunk in chunks)
                 {
-                    return false;
+                    weight += chunk.Weight;
                 }
-            }
 
-            return true;
+                // Only stopping may interrupt this wait: the entries are read already and must go on.
+                await dependencies.Budget.AcquireAsync(weight, stop).ConfigureAwait(false);
+                foreach (var chunk in chunks)
+                {
+                    dependencies.Counters.Read(chunk);
+                }
+
+                foreach (var chunk in chunks)
+                {
+                    if (!dependencies.Pipeline.TryWrite(chunk))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+            finally
+            {
+                // A quiet tail must not keep its last read alive until the next one.
+                chunks.Clear();
+            }
         }
 
         private List<LogEntry>? Admit()

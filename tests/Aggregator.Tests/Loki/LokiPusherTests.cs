@@ -50,7 +50,13 @@ public sealed class LokiPusherTests : Akka.TestKit.Xunit2.TestKit
     private static long LineBytes(PushBatch batch) => batch.Entries.Sum(e => (long)System.Text.Encoding.UTF8.GetByteCount(e.Line));
 
     // As a tail hands lines to the pipeline.
-    private static void ReadLines(ShippingCounters counters, int count) => counters.Read(SomeBatch("web-0", count).Chunks);
+    private static void ReadLines(ShippingCounters counters, int count)
+    {
+        foreach (var chunk in SomeBatch("web-0", count).Chunks)
+        {
+            counters.Read(chunk);
+        }
+    }
 
     private static PushBatch SomeBatch(string pod, int entries) =>
         Batch([.. Enumerable.Range(0, entries).Select(i => (Stream(pod), 1_795_614_119_000_000_000L + i, $"{pod} line {i}"))]);

@@ -50,7 +50,8 @@ public sealed class ShippingCountersMetricsTests
         var web = new LogStream(new StreamKey("web", "api-0", "app"), LabelSet.Create([new("namespace", "web")]));
         List<LogEntry> entries = [new(shop, 1, "héllo"), new(shop, 2, "world"), new(web, 3, "abc")];
 
-        counters.Read([new LogChunk(shop, entries[..2]), new LogChunk(web, entries[2..])]);
+        counters.Read(new LogChunk(shop, entries[..2]));
+        counters.Read(new LogChunk(web, entries[2..]));
         counters.Attempted(TimeSpan.FromMilliseconds(20), ShipOutcome.Delivered);
         counters.Delivered(new PushBatch(entries));
         counters.Attempted(TimeSpan.FromMilliseconds(20), new ShipOutcome(ShipResult.Retryable, 503, "down"));

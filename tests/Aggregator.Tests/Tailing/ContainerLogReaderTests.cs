@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
 using Aggregator.Actors.Pipeline;
@@ -181,6 +182,34 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.False(endless.Waiting);
         Assert.Null(handle.Error);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_quiet_tail_keeps_nothing_of_its_last_read_once_the_pipeline_has_it()
+    {
+        var quiet = new BlockingStream(Encoding.UTF8.GetBytes(Line(1, "the last line for a while")));
+        var pipeline = Channel.CreateUnbounded<LogChunk>();
+        var handle = new LogReadHandle();
+        var reading = ContainerLogReader.ReadAsync(
+            new PodLogRequest("prod", "web-0", "app", Follow: true, Previous: false, SinceSecond: null),
+            Web, new ResumePoint(), new TailProgress(), Dependencies(new ScriptedPodApi(() => quiet), pipeline: pipeline), handle, CancellationToken.None);
+        var text = await TakeTextBlock(pipeline.Reader);
+        await AwaitConditionAsync(() => Task.FromResult(quiet.Waiting), TimeSpan.FromSeconds(10));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(text.IsAlive, "the waiting tail still holds the text of its last read");
+        handle.RequestReopen();
+        await reading.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    // Takes the chunk as the pipeline would and lets go of it, keeping a weak reference to the block of its text.
+    private static async Task<WeakReference> TakeTextBlock(ChannelReader<LogChunk> reader)
+    {
+        var chunk = await reader.ReadAsync();
+        return new WeakReference(MemoryMarshal.TryGetArray(chunk.Entries[0].Utf8, out var segment) ? segment.Array : null);
     }
 
     /// <summary>Returns its bytes, then blocks like a follow stream with nothing new, until cancelled.</summary>
