@@ -20,7 +20,7 @@ public static class PipelineBenchmark
     {
         await using var kubernetes = await KubernetesApiDouble.StartAsync(
             new KubernetesDoubleOptions { BookmarkInterval = TimeSpan.FromSeconds(30) }, cancellation).ConfigureAwait(false);
-        await using var loki = await LokiDouble.StartAsync(new LokiDoubleOptions { MaxLineSizeBytes = null }, cancellation).ConfigureAwait(false);
+        await using var loki = await LokiDouble.StartAsync(new LokiDoubleOptions { MaxLineSizeBytes = null, KeepLines = false }, cancellation).ConfigureAwait(false);
         var directory = Directory.CreateTempSubdirectory("aggregator-bench-");
         try
         {

@@ -23,21 +23,25 @@ public sealed record DeliveryReport(IReadOnlyList<StreamDelivery> Streams)
         KubernetesApiDouble kubernetes, LokiDouble loki, IEnumerable<(string Namespace, string Pod, string Container)> streams) =>
         new([.. streams.Select(s => CompareStream(kubernetes.LogOf(s.Namespace, s.Pod, s.Container), loki, s.Namespace, s.Pod, s.Container))]);
 
-    /// <summary>One stream's comparison, from the lines written and the Loki double's entries for its labels.</summary>
+    /// <summary>
+    /// One stream's comparison, from the lines written and the Loki double's entries for its labels (by timestamp and
+    /// line hash, which the double keeps whether or not it keeps the lines).
+    /// </summary>
     public static StreamDelivery CompareStream(IReadOnlyList<LogRecord> written, LokiDouble loki, string ns, string pod, string container)
     {
-        var stored = loki.EntriesOf(new Dictionary<string, string> { ["namespace"] = ns, ["pod"] = pod, ["container"] = container });
-        var expected = new Dictionary<(long, string), int>();
+        var stored = loki.HashesOf(new Dictionary<string, string> { ["namespace"] = ns, ["pod"] = pod, ["container"] = container });
+        var expected = new Dictionary<(long, ulong), int>();
         foreach (var record in written)
         {
-            expected[(record.TimestampNanos, record.Line)] = expected.GetValueOrDefault((record.TimestampNanos, record.Line)) + 1;
+            var key = (record.TimestampNanos, LokiDouble.LineHash(record.Line));
+            expected[key] = expected.GetValueOrDefault(key) + 1;
         }
 
         var arrived = 0;
         var unexpected = 0;
         foreach (var entry in stored)
         {
-            var key = (entry.TimestampNanos, entry.Line);
+            var key = (entry.TimestampNanos, entry.LineHash);
             if (expected.TryGetValue(key, out var left) && left > 0)
             {
                 expected[key] = left - 1;

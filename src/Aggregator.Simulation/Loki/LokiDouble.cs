@@ -23,7 +23,7 @@ public sealed class LokiDouble : IAsyncDisposable
     public const string SingleTenant = "fake";
 
     private readonly WebApplication app;
-    private readonly LokiStore store = new();
+    private readonly LokiStore store;
     private readonly Lock gate = new();
     private readonly List<PushRecord> pushes = [];
     private readonly Queue<InjectedResponse> injected = new();
@@ -38,6 +38,7 @@ public sealed class LokiDouble : IAsyncDisposable
     {
         this.app = app;
         Options = options;
+        store = new LokiStore(options.KeepLines);
         QueryFailureStatusCode = options.QueryFailureStatusCode;
         ResponseDelay = options.ResponseDelay;
     }
@@ -57,7 +58,7 @@ public sealed class LokiDouble : IAsyncDisposable
     /// <summary>The options the double was started with.</summary>
     public LokiDoubleOptions Options { get; }
 
-    /// <summary>A snapshot of the streams holding at least one entry, in creation order.</summary>
+    /// <summary>A snapshot of the streams holding at least one entry, in creation order (with the lines kept only).</summary>
     public IReadOnlyList<StoredStream> Streams => store.Snapshot();
 
     /// <summary>Stored entries, all streams and tenants.</summary>
@@ -151,12 +152,25 @@ public sealed class LokiDouble : IAsyncDisposable
         return double_;
     }
 
-    /// <summary>Entries of all streams whose labels include every given pair, stream by stream in arrival order.</summary>
+    /// <summary>Entries of all streams whose labels include every given pair, stream by stream in arrival order (with the lines kept only).</summary>
     public IReadOnlyList<StoredEntry> EntriesOf(IReadOnlyDictionary<string, string> labelMatch)
     {
         ArgumentNullException.ThrowIfNull(labelMatch);
         return store.EntriesOf(labelMatch);
     }
+
+    /// <summary>
+    /// Timestamp and line hash (<see cref="LineHash"/>) of every entry of the streams whose labels include every given
+    /// pair, stream by stream in arrival order; kept whether or not the lines are.
+    /// </summary>
+    public IReadOnlyList<(long TimestampNanos, ulong LineHash)> HashesOf(IReadOnlyDictionary<string, string> labelMatch)
+    {
+        ArgumentNullException.ThrowIfNull(labelMatch);
+        return store.HashesOf(labelMatch);
+    }
+
+    /// <summary>The hash by which the double tells lines apart, for comparing what was written with what it holds.</summary>
+    public static ulong LineHash(string line) => LokiStore.LineHash(line);
 
     /// <summary>The next <paramref name="times"/> pushes get this status and nothing of them is stored; <paramref name="retryAfter"/> adds a Retry-After header, as a proxy would (Loki itself sends none).</summary>
     public void EnqueueResponses(int statusCode, int times = 1, string? body = null, TimeSpan? retryAfter = null)
@@ -207,7 +221,7 @@ public sealed class LokiDouble : IAsyncDisposable
             var last = all.Count == 0 ? null : all[^1];
             throw new TimeoutException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"The Loki double's condition did not hold within {timeout}: {all.Count} pushes received, {EntryCount} entries stored in {Streams.Count} streams, {DuplicatesReceived} duplicates; last push answered {(last is null ? "-" : last.StatusCode.ToString(CultureInfo.InvariantCulture))} {last?.ResponseBody}"));
+                $"The Loki double's condition did not hold within {timeout}: {all.Count} pushes received, {EntryCount} entries stored in {store.StreamCount} streams, {DuplicatesReceived} duplicates; last push answered {(last is null ? "-" : last.StatusCode.ToString(CultureInfo.InvariantCulture))} {last?.ResponseBody}"));
         }
         finally
         {

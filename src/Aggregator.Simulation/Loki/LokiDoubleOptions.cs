@@ -45,6 +45,13 @@ public sealed record LokiDoubleOptions
     /// </summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// True (the default) keeps every entry's line, for queries and <see cref="LokiDouble.EntriesOf"/>; false keeps each
+    /// entry's timestamp and line hash only (<see cref="LokiDouble.HashesOf"/>), which is all a benchmark's
+    /// exactly-once check needs, so that millions of lines cost this double little.
+    /// </summary>
+    public bool KeepLines { get; init; } = true;
+
     /// <summary>How long every push waits before it is processed and answered; see <see cref="LokiDouble.ResponseDelay"/>.</summary>
     public TimeSpan ResponseDelay { get; init; }
 }

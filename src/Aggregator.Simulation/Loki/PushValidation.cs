@@ -41,8 +41,7 @@ internal static class PushValidation
             return Format($"entry for stream '{labelsForMessage}' has timestamp too new: {GoText.Rfc3339(entry.TimestampNanos)}");
         }
 
-        var length = Encoding.UTF8.GetByteCount(entry.Line);
-        if (options.MaxLineSizeBytes is { } max && max != 0 && length > max)
+        if (options.MaxLineSizeBytes is { } max && max != 0 && Encoding.UTF8.GetByteCount(entry.Line) is var length && length > max)
         {
             return Format($"Max entry size '{max}' bytes exceeded for stream '{labelsForMessage}' while adding an entry with length '{length}' bytes");
         }
