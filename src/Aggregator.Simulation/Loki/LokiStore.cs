@@ -187,7 +187,8 @@ internal sealed class LokiStore(bool keepLines = true)
         return result;
     }
 
-    // The ingester's part: the repeat of the last line is dropped, then the out-of-order window, then exact duplicates.
+    // The ingester's part: the repeat of the last line is dropped, then the out-of-order window, then duplicates
+    // (the same timestamp and line, told by the line's 64-bit hash).
     private string? Append(StreamState state, StoredEntry entry, LokiDoubleOptions options, PushOutcome outcome)
     {
         var key = (entry.TimestampNanos, LineHash(entry.Line));
@@ -241,8 +242,8 @@ internal sealed class LokiStore(bool keepLines = true)
     private sealed class StreamState(string tenant, IReadOnlyList<KeyValuePair<string, string>> labels, bool keepLines)
     {
         // One of the two, as the store was asked: the entries themselves, or their timestamps and line hashes.
-        private readonly List<StoredEntry>? _entries = keepLines ? [] : null;
-        private readonly List<(long, ulong)>? _hashes = keepLines ? null : [];
+        private readonly List<StoredEntry>? entries = keepLines ? [] : null;
+        private readonly List<(long, ulong)>? hashes = keepLines ? null : [];
 
         public string Tenant { get; } = tenant;
 
@@ -251,11 +252,11 @@ internal sealed class LokiStore(bool keepLines = true)
         /// <summary>Prometheus' Labels.String(), which Loki puts in its entry messages.</summary>
         public string MessageLabels { get; } = GoText.LabelSet(labels, ", ");
 
-        public int Count => _entries?.Count ?? _hashes!.Count;
+        public int Count => entries?.Count ?? hashes!.Count;
 
-        public IReadOnlyList<StoredEntry> Lines => _entries ?? throw new InvalidOperationException(LinesNotKept);
+        public IReadOnlyList<StoredEntry> Lines => entries ?? throw new InvalidOperationException(LinesNotKept);
 
-        public IEnumerable<(long, ulong)> Hashes => _hashes ?? _entries!.Select(e => (e.TimestampNanos, LineHash(e.Line)));
+        public IEnumerable<(long, ulong)> Hashes => hashes ?? entries!.Select(e => (e.TimestampNanos, LineHash(e.Line)));
 
         public HashSet<(long, ulong)> Seen { get; } = [];
 
@@ -265,8 +266,8 @@ internal sealed class LokiStore(bool keepLines = true)
 
         public void Add(StoredEntry entry, (long, ulong) key)
         {
-            _entries?.Add(entry);
-            _hashes?.Add(key);
+            entries?.Add(entry);
+            hashes?.Add(key);
         }
 
         public StoredStream Snapshot() => new(Labels, Lines.ToList()) { Tenant = Tenant };
