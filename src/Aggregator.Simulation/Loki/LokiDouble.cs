@@ -170,7 +170,7 @@ public sealed class LokiDouble : IAsyncDisposable
     }
 
     /// <summary>The hash by which the double tells lines apart, for comparing what was written with what it holds.</summary>
-    public static ulong LineHash(string line) => LokiStore.LineHash(line);
+    public static ulong LineHash(string line) => IncomingEntry.Hash(line);
 
     /// <summary>The next <paramref name="times"/> pushes get this status and nothing of them is stored; <paramref name="retryAfter"/> adds a Retry-After header, as a proxy would (Loki itself sends none).</summary>
     public void EnqueueResponses(int statusCode, int times = 1, string? body = null, TimeSpan? retryAfter = null)
@@ -425,7 +425,7 @@ public sealed class LokiDouble : IAsyncDisposable
         IReadOnlyList<IncomingStream> streams;
         try
         {
-            streams = PushBodyDecoder.Decode(body, contentType, contentEncoding);
+            streams = PushBodyDecoder.Decode(body, contentType, contentEncoding, Options.KeepLines);
         }
         catch (PushDecodeException ex)
         {
@@ -498,7 +498,7 @@ public sealed class LokiDouble : IAsyncDisposable
         }
 
         var entries = streams.Sum(s => s.Entries.Count);
-        var bytes = streams.Sum(s => s.Entries.Sum(e => Encoding.UTF8.GetByteCount(e.Line)));
+        var bytes = streams.Sum(s => s.Entries.Sum(e => e.LineBytes));
         var tenant = tenantHeader.Length == 0 ? SingleTenant : tenantHeader;
         var text = response.Body ?? (response.StatusCode == StatusCodes.Status429TooManyRequests
             ? string.Create(CultureInfo.InvariantCulture, $"Ingestion rate limit exceeded for user {tenant} (limit: 4194304 bytes/sec) while attempting to ingest '{entries}' lines totaling '{bytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased")

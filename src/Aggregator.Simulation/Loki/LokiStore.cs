@@ -1,5 +1,4 @@
 using System.Collections.ObjectModel;
-using System.IO.Hashing;
 using System.Runtime.InteropServices;
 
 namespace Aggregator.Simulation.Loki;
@@ -89,9 +88,6 @@ internal sealed class LokiStore(bool keepLines = true)
             }
         }
     }
-
-    /// <summary>The hash that tells lines apart: XxHash3 of the line's UTF-16 code units.</summary>
-    public static ulong LineHash(string line) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(line.AsSpan()));
 
     public IReadOnlyList<StoredStream> Snapshot()
     {
@@ -189,9 +185,9 @@ internal sealed class LokiStore(bool keepLines = true)
 
     // The ingester's part: the repeat of the last line is dropped, then the out-of-order window, then duplicates
     // (the same timestamp and line, told by the line's 64-bit hash).
-    private string? Append(StreamState state, StoredEntry entry, LokiDoubleOptions options, PushOutcome outcome)
+    private string? Append(StreamState state, IncomingEntry entry, LokiDoubleOptions options, PushOutcome outcome)
     {
-        var key = (entry.TimestampNanos, LineHash(entry.Line));
+        var key = (entry.TimestampNanos, entry.LineHash);
         if (state.Last == key)
         {
             CountDuplicate(outcome);
@@ -207,13 +203,12 @@ internal sealed class LokiStore(bool keepLines = true)
             }
         }
 
-        if (!state.Seen.Add(key))
+        if (!state.TryAdd(entry.Stored, key))
         {
             CountDuplicate(outcome);
             return null;
         }
 
-        state.Add(entry, key);
         state.Last = key;
         state.Newest = Math.Max(state.Newest ?? long.MinValue, entry.TimestampNanos);
         entryCount++;
@@ -241,9 +236,12 @@ internal sealed class LokiStore(bool keepLines = true)
 
     private sealed class StreamState(string tenant, IReadOnlyList<KeyValuePair<string, string>> labels, bool keepLines)
     {
-        // One of the two, as the store was asked: the entries themselves, or their timestamps and line hashes.
+        // The entries themselves if the store keeps lines; their timestamps and line hashes in any case, in arrival
+        // order. While those arrive in timestamp order (the usual case) a duplicate is found by binary search; the
+        // first entry that arrives out of order brings in a hash set, which is dearer by far with millions of entries.
         private readonly List<StoredEntry>? entries = keepLines ? [] : null;
-        private readonly List<(long, ulong)>? hashes = keepLines ? null : [];
+        private readonly List<(long Timestamp, ulong Hash)> keys = [];
+        private HashSet<(long, ulong)>? seen;
 
         public string Tenant { get; } = tenant;
 
@@ -252,22 +250,65 @@ internal sealed class LokiStore(bool keepLines = true)
         /// <summary>Prometheus' Labels.String(), which Loki puts in its entry messages.</summary>
         public string MessageLabels { get; } = GoText.LabelSet(labels, ", ");
 
-        public int Count => entries?.Count ?? hashes!.Count;
+        public int Count => keys.Count;
 
         public IReadOnlyList<StoredEntry> Lines => entries ?? throw new InvalidOperationException(LinesNotKept);
 
-        public IEnumerable<(long, ulong)> Hashes => hashes ?? entries!.Select(e => (e.TimestampNanos, LineHash(e.Line)));
-
-        public HashSet<(long, ulong)> Seen { get; } = [];
+        public IEnumerable<(long, ulong)> Hashes => keys;
 
         public (long, ulong)? Last { get; set; }
 
         public long? Newest { get; set; }
 
-        public void Add(StoredEntry entry, (long, ulong) key)
+        /// <summary>Adds the entry unless the stream holds one with the same timestamp and line hash.</summary>
+        public bool TryAdd(StoredEntry? entry, (long Timestamp, ulong Hash) key)
         {
-            entries?.Add(entry);
-            hashes?.Add(key);
+            if (seen is not null ? !seen.Add(key) : Holds(key))
+            {
+                return false;
+            }
+
+            if (seen is null && keys.Count > 0 && key.Timestamp < keys[^1].Timestamp)
+            {
+                seen = [.. keys, key];
+            }
+
+            keys.Add(key);
+            if (entries is not null)
+            {
+                entries.Add(entry ?? throw new InvalidOperationException("an entry to keep came without its line"));
+            }
+
+            return true;
+        }
+
+        // Keys in timestamp order: the first at or after the timestamp, then its equals.
+        private bool Holds((long Timestamp, ulong Hash) key)
+        {
+            var sorted = CollectionsMarshal.AsSpan(keys);
+            int low = 0, high = sorted.Length;
+            while (low < high)
+            {
+                var middle = low + ((high - low) / 2);
+                if (sorted[middle].Timestamp < key.Timestamp)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+
+            for (var i = low; i < sorted.Length && sorted[i].Timestamp == key.Timestamp; i++)
+            {
+                if (sorted[i].Hash == key.Hash)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         public StoredStream Snapshot() => new(Labels, Lines.ToList()) { Tenant = Tenant };

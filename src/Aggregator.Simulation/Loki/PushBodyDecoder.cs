@@ -11,13 +11,14 @@ namespace Aggregator.Simulation.Loki;
 /// <summary>Reads a push body the way Loki's ParseLokiRequest does: Content-Encoding first, then Content-Type picks JSON or snappy-block protobuf.</summary>
 internal static class PushBodyDecoder
 {
-    public static IReadOnlyList<IncomingStream> Decode(ArraySegment<byte> body, string? contentType, string? contentEncoding)
+    /// <summary>The streams of a push body; without <paramref name="keepLines"/> a protobuf body's lines are only measured and hashed.</summary>
+    public static IReadOnlyList<IncomingStream> Decode(ArraySegment<byte> body, string? contentType, string? contentEncoding, bool keepLines = true)
     {
         var decoded = Decompress(body, contentEncoding ?? string.Empty);
         var mediaType = ParseMediaType(contentType ?? string.Empty);
 
         // Loki reads every type but application/json as snappy protobuf, even after gzip or deflate.
-        return mediaType == "application/json" ? DecodeJson(decoded) : DecodeProtobuf(decoded);
+        return mediaType == "application/json" ? DecodeJson(decoded) : DecodeProtobuf(decoded, keepLines);
     }
 
     private static ArraySegment<byte> Decompress(ArraySegment<byte> body, string contentEncoding)
@@ -78,7 +79,7 @@ internal static class PushBodyDecoder
         return type.ToLowerInvariant();
     }
 
-    private static List<IncomingStream> DecodeProtobuf(ArraySegment<byte> body)
+    private static List<IncomingStream> DecodeProtobuf(ArraySegment<byte> body, bool keepLines)
     {
         // Into a pooled buffer: a benchmark's pushes would otherwise each allocate a large-object array.
         byte[]? raw = null;
@@ -97,7 +98,8 @@ internal static class PushBodyDecoder
 
             try
             {
-                return ToStreams(PushRequest.Parser.ParseFrom(raw.AsSpan(0, length)));
+                return (keepLines ? null : PushRequestSpanReader.TryRead(raw.AsSpan(0, length)))
+                    ?? ToStreams(PushRequest.Parser.ParseFrom(raw.AsSpan(0, length)));
             }
             catch (InvalidProtocolBufferException ex)
             {
@@ -115,7 +117,7 @@ internal static class PushBodyDecoder
 
     private static List<IncomingStream> ToStreams(PushRequest request) =>
         request.Streams
-            .Select(s => new IncomingStream(s.Labels, s.Entries.Select(ToEntry).ToList()))
+            .Select(s => new IncomingStream(s.Labels, s.Entries.Select(e => IncomingEntry.Of(ToEntry(e))).ToList()))
             .ToList();
 
     private static StoredEntry ToEntry(EntryAdapter entry)
@@ -179,12 +181,12 @@ internal static class PushBodyDecoder
             }
         }
 
-        var entries = new List<StoredEntry>();
+        var entries = new List<IncomingEntry>();
         if (stream.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array)
         {
             foreach (var value in values.EnumerateArray())
             {
-                entries.Add(DecodeJsonEntry(value));
+                entries.Add(IncomingEntry.Of(DecodeJsonEntry(value)));
             }
         }
 

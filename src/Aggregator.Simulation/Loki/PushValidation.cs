@@ -28,7 +28,7 @@ internal static class PushValidation
     }
 
     /// <summary>The distributor's entry checks, in Loki's order: too old, too new, line too long.</summary>
-    public static string? CheckEntry(StoredEntry entry, string labelsForMessage, long nowNanos, LokiDoubleOptions options)
+    public static string? CheckEntry(IncomingEntry entry, string labelsForMessage, long nowNanos, LokiDoubleOptions options)
     {
         var oldest = nowNanos - options.RejectOldSamplesMaxAge.Ticks * 100;
         if (entry.TimestampNanos < oldest)
@@ -41,9 +41,9 @@ internal static class PushValidation
             return Format($"entry for stream '{labelsForMessage}' has timestamp too new: {GoText.Rfc3339(entry.TimestampNanos)}");
         }
 
-        if (options.MaxLineSizeBytes is { } max && max != 0 && Encoding.UTF8.GetByteCount(entry.Line) is var length && length > max)
+        if (options.MaxLineSizeBytes is { } max && max != 0 && entry.LineBytes > max)
         {
-            return Format($"Max entry size '{max}' bytes exceeded for stream '{labelsForMessage}' while adding an entry with length '{length}' bytes");
+            return Format($"Max entry size '{max}' bytes exceeded for stream '{labelsForMessage}' while adding an entry with length '{entry.LineBytes}' bytes");
         }
 
         return null;
