@@ -210,17 +210,26 @@ public sealed class ResumePointTests
         Assert.Equal(-2, resume.SinceSecond);
     }
 
+    // Timestamps of a container writing evenly, second after second, from the first second to before the last.
+    private static IEnumerable<long> Steady(int fromSecond, int toSecond, int linesPerSecond) =>
+        from second in Enumerable.Range(fromSecond, toSecond - fromSecond)
+        from line in Enumerable.Range(0, linesPerSecond)
+        select At(second, line * (1_000_000_000L / linesPerSecond));
+
+    private static void AdmitAll(ResumePoint resume, IEnumerable<long> timestamps)
+    {
+        foreach (var timestamp in timestamps)
+        {
+            resume.Admit(timestamp);
+        }
+    }
+
     [Fact]
     public void A_long_steady_tail_keeps_a_window_the_size_of_its_last_two_seconds()
     {
         var resume = new ResumePoint();
-        for (var second = 0; second < 3_600; second++)
-        {
-            for (var line = 0; line < 10; line++)
-            {
-                resume.Admit(At(second, line * 100_000_000L));
-            }
-        }
+
+        AdmitAll(resume, Steady(0, 3_600, 10));
 
         Assert.InRange(resume.WindowCapacity, 20, 128);
     }
@@ -232,18 +241,12 @@ public sealed class ResumePointTests
     public void A_steady_stream_does_not_reallocate_the_window_once_it_has_grown(int linesPerSecond)
     {
         var resume = new ResumePoint();
+        AdmitAll(resume, Steady(0, 10, linesPerSecond));
         var capacities = new HashSet<int>();
-        for (var second = 0; second < 60; second++)
+        for (var second = 10; second < 60; second++)
         {
-            for (var line = 0; line < linesPerSecond; line++)
-            {
-                resume.Admit(At(second, line * (1_000_000_000L / linesPerSecond)));
-            }
-
-            if (second >= 10)
-            {
-                capacities.Add(resume.WindowCapacity);
-            }
+            AdmitAll(resume, Steady(second, second + 1, linesPerSecond));
+            capacities.Add(resume.WindowCapacity);
         }
 
         Assert.Single(capacities);
@@ -253,19 +256,10 @@ public sealed class ResumePointTests
     public void The_window_gives_its_memory_back_after_a_burst()
     {
         var resume = new ResumePoint();
-        for (var line = 0; line < 100_000; line++)
-        {
-            resume.Admit(At(0, line));
-        }
-
+        AdmitAll(resume, Enumerable.Range(0, 100_000).Select(line => At(0, line)));
         var afterBurst = resume.WindowCapacity;
-        for (var second = 1; second < 10; second++)
-        {
-            for (var line = 0; line < 10; line++)
-            {
-                resume.Admit(At(second, line * 100_000_000L));
-            }
-        }
+
+        AdmitAll(resume, Steady(1, 10, 10));
 
         Assert.True(afterBurst >= 100_000);
         Assert.InRange(resume.WindowCapacity, 20, 128);
@@ -275,25 +269,12 @@ public sealed class ResumePointTests
     public void After_many_compactions_a_resume_skips_exactly_the_lines_of_its_window()
     {
         var resume = new ResumePoint();
-        for (var second = 0; second < 1_000; second++)
-        {
-            for (var line = 0; line < 10; line++)
-            {
-                resume.Admit(At(second, line * 100_000_000L));
-            }
-        }
+        AdmitAll(resume, Steady(0, 1_000, 10));
 
         resume.BeginResume();
 
         Assert.Equal(Base + 998, resume.SinceSecond);
-        for (var second = 998; second < 1_000; second++)
-        {
-            for (var line = 0; line < 10; line++)
-            {
-                Assert.False(resume.Admit(At(second, line * 100_000_000L)));
-            }
-        }
-
+        Assert.All(Steady(998, 1_000, 10), timestamp => Assert.False(resume.Admit(timestamp)));
         Assert.True(resume.Admit(At(1_000, 0)));
         Assert.Equal(20, resume.LinesSkipped);
     }
