@@ -34,9 +34,15 @@ internal static class KubeconfigLoader
         var files = Files(path, kubeconfigVariable, defaultFile);
         if (files.Count == 0)
         {
-            return context is { Length: > 0 }
-                ? throw new KubeConfigException($"no kubeconfig file to take context '{context}' from")
-                : KubernetesClientConfiguration.BuildDefaultConfig();
+            if (context is { Length: > 0 })
+            {
+                throw new KubeConfigException($"no kubeconfig file to take context '{context}' from");
+            }
+
+            // Not KubernetesClient's last resort (http://localhost:8080): an aggregator pointed nowhere should say so.
+            return KubernetesClientConfiguration.IsInCluster()
+                ? KubernetesClientConfiguration.InClusterConfig()
+                : throw new KubeConfigException($"no kubeconfig ({defaultFile} does not exist and KUBECONFIG is not set) and not running in a pod");
         }
 
         var merged = Read(files[0]);

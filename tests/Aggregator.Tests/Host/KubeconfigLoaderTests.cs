@@ -165,4 +165,17 @@ public sealed class KubeconfigLoaderTests : IDisposable
 
         Assert.Equal("no kubeconfig file to take context 'prod' from", message);
     }
+
+    [Fact]
+    public void Outside_a_pod_and_without_any_kubeconfig_the_error_says_where_it_looked()
+    {
+        if (k8s.KubernetesClientConfiguration.IsInCluster())
+        {
+            return; // Inside a pod the service account is the answer.
+        }
+
+        var message = Assert.Throws<KubeConfigException>(() => KubeconfigLoader.Load(null, null, null, _noDefault)).Message;
+
+        Assert.Equal($"no kubeconfig ({_noDefault} does not exist and KUBECONFIG is not set) and not running in a pod", message);
+    }
 }
