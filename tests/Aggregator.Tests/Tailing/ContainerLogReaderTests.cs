@@ -211,44 +211,4 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
         var chunk = await reader.ReadAsync();
         return new WeakReference(MemoryMarshal.TryGetArray(chunk.Entries[0].Utf8, out var segment) ? segment.Array : null);
     }
-
-    /// <summary>Returns its bytes, then blocks like a follow stream with nothing new, until cancelled.</summary>
-    private sealed class BlockingStream(byte[] first) : Stream
-    {
-        private bool _sent;
-
-        public bool Waiting { get; private set; }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (!_sent)
-            {
-                if (buffer.IsEmpty)
-                {
-                    // A zero-byte read: bytes are ready.
-                    return 0;
-                }
-
-                _sent = true;
-                first.CopyTo(buffer);
-                return first.Length;
-            }
-
-            Waiting = true;
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            return 0;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

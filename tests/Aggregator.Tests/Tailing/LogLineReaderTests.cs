@@ -230,7 +230,7 @@ public sealed class LogLineReaderTests
     [Fact(Timeout = 30000)]
     public async Task Between_reads_it_waits_for_bytes_without_holding_a_buffer()
     {
-        var body = new RecordingStream(Encoding.UTF8.GetBytes(Ts1 + " first\n"));
+        var body = new BlockingStream(Encoding.UTF8.GetBytes(Ts1 + " first\n"));
         using var reader = new LogLineReader(body);
         var lines = new List<KubeletLine>();
         using var stop = new CancellationTokenSource();
@@ -244,47 +244,5 @@ public sealed class LogLineReaderTests
         Assert.False(waiting.IsCompleted);
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-    }
-
-    /// <summary>Returns its bytes once, then blocks every read; records how large a buffer each read offered.</summary>
-    private sealed class RecordingStream(byte[] first) : Stream
-    {
-        private bool _sent;
-
-        public List<int> ReadSizes { get; } = [];
-
-        public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            ReadSizes.Add(buffer.Length);
-            if (!_sent)
-            {
-                if (buffer.IsEmpty)
-                {
-                    return 0;
-                }
-
-                _sent = true;
-                first.CopyTo(buffer);
-                return first.Length;
-            }
-
-            Blocked.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            return 0;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
