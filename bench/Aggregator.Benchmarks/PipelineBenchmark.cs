@@ -123,6 +123,8 @@ public static class PipelineBenchmark
             var steady = options.Rate > 0
                 ? SampleLaterAsync(members, TimeSpan.FromSeconds(options.DurationSeconds / 3.0), clock, cancellation)
                 : Task.FromResult((clock.Elapsed, cpuAtStart));
+            // At a steady rate, the CPU share window by window: how long start-up (JIT compilation, tiering up) lasts.
+            var windows = options.Rate > 0 ? new CpuWindows(() => CpuOf(members), clock, CpuWindows.LengthFor(options.DurationSeconds)) : null;
             var total = options.TotalLines;
             using (var reporter = new Timer(_ => progress.WriteLine(F($"  {clock.Elapsed.TotalSeconds,6:0.0} s  {loki.EntryCount,10} of {total} lines in Loki")), null, 1000, 1000))
             {
@@ -133,6 +135,7 @@ public static class PipelineBenchmark
             await killing.ConfigureAwait(false);
             var seconds = clock.Elapsed.TotalSeconds;
             var cpuAtEnd = CpuOf(members);
+            windows?.Dispose();
             var cpu = (cpuAtEnd - cpuAtStart).TotalSeconds;
             var (steadyFrom, cpuAtSteady) = await steady.ConfigureAwait(false);
             var steadyShare = (cpuAtEnd - cpuAtSteady).TotalSeconds / (seconds - steadyFrom.TotalSeconds);
@@ -149,6 +152,8 @@ public static class PipelineBenchmark
                 latencies.Percentile(0.50), latencies.Percentile(0.99), raw, report.ExactlyOnce, summary)
             {
                 RecoverySeconds = recovery.Seconds,
+                CpuShareByWindow = windows?.Shares() ?? [],
+                CpuWindowSeconds = windows?.Length.TotalSeconds ?? 0,
             };
         }
         finally
@@ -299,6 +304,48 @@ public static class PipelineBenchmark
                 {
                     Seconds = (at - _killedAt).TotalSeconds;
                 }
+            }
+        }
+    }
+
+    /// <summary>The aggregator's CPU sampled at fixed intervals from the start of a rate run.</summary>
+    private sealed class CpuWindows : IDisposable
+    {
+        private readonly Func<TimeSpan> _cpu;
+        private readonly Stopwatch _clock;
+        private readonly List<(TimeSpan At, TimeSpan Cpu)> _samples = [];
+        private readonly Timer _timer;
+
+        public CpuWindows(Func<TimeSpan> cpu, Stopwatch clock, TimeSpan length)
+        {
+            _cpu = cpu;
+            _clock = clock;
+            Length = length;
+            _samples.Add((clock.Elapsed, cpu()));
+            _timer = new Timer(_ => Sample(), null, length, length);
+        }
+
+        public TimeSpan Length { get; }
+
+        // Six windows or more, none shorter than 10 s: long enough to hold many pushes, short enough to show warm-up.
+        public static TimeSpan LengthFor(int durationSeconds) => TimeSpan.FromSeconds(Math.Max(10, durationSeconds / 6 / 10 * 10));
+
+        /// <summary>The share of one core in each whole window so far.</summary>
+        public IReadOnlyList<double> Shares()
+        {
+            lock (_samples)
+            {
+                return [.. _samples.Zip(_samples.Skip(1), (a, b) => (b.Cpu - a.Cpu).TotalSeconds / (b.At - a.At).TotalSeconds)];
+            }
+        }
+
+        public void Dispose() => _timer.Dispose();
+
+        private void Sample()
+        {
+            lock (_samples)
+            {
+                _samples.Add((_clock.Elapsed, _cpu()));
             }
         }
     }

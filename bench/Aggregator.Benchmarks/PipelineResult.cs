@@ -21,6 +21,12 @@ public sealed record PipelineResult(
     /// <summary>After a member was killed: seconds until every container's lines shipped again.</summary>
     public double? RecoverySeconds { get; init; }
 
+    /// <summary>In rate mode: the aggregator's share of one core in each <see cref="CpuWindowSeconds"/> of the run, in order.</summary>
+    public IReadOnlyList<double> CpuShareByWindow { get; init; } = [];
+
+    /// <summary>The length of each window of <see cref="CpuShareByWindow"/>.</summary>
+    public double CpuWindowSeconds { get; init; }
+
     /// <summary>Throughput against the raw baseline, when it was measured.</summary>
     public double? Ratio => RawLinesPerSecond is { } raw && raw > 0 ? LinesPerSecond / raw : null;
 
@@ -35,6 +41,11 @@ public sealed record PipelineResult(
         yield return F($"aggregator: {Lines} lines in {Seconds:0.00} s = {LinesPerSecond:0} lines/s, {MegabytesPerSecond:0.0} MB/s");
         var when = o.Rate > 0 ? "in the steady state (after the first third)" : "while reading";
         yield return F($"cpu: {CpuSecondsPerMillionLines:0.00} cpu-seconds per million lines, {CpuShareOfOneCore * 100:0.0}% of one core on average {when}");
+        if (CpuShareByWindow.Count > 0)
+        {
+            yield return F($"cpu by {CpuWindowSeconds:0} s window: ") + string.Join(" ", CpuShareByWindow.Select(share => F($"{share * 100:0.0}%")));
+        }
+
         yield return F($"memory: peak RSS {PeakRssMiB:0.0} MiB") + (o.Members > 1 ? " (the largest member)" : string.Empty);
         if (o.KillAfterSeconds > 0)
         {

@@ -20,22 +20,43 @@ public static class Program
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip the raw baseline" };
         var members = new Option<int>("--members") { Description = "Run this many aggregators as one cluster (MODE=cluster)", DefaultValueFactory = _ => 1 };
         var killAfter = new Option<double>("--kill-after") { Description = "With --members and --rate: kill one member (SIGKILL) this many seconds in" };
+        var repeat = new Option<int>("--repeat") { Description = "Run this many times and end with the medians", DefaultValueFactory = _ => 1 };
         var pipeline = new Command("pipeline", "Run the aggregator against the doubles and print throughput, CPU, memory, latency and the raw baseline.")
         {
-            containers, lineBytes, lines, rate, duration, idle, batchTimeout, noBaseline, members, killAfter,
+            containers, lineBytes, lines, rate, duration, idle, batchTimeout, noBaseline, members, killAfter, repeat,
         };
         pipeline.SetAction(async (parse, cancellation) =>
         {
             var options = new PipelineOptions(
                 parse.GetValue(containers), parse.GetValue(lineBytes), parse.GetValue(lines), parse.GetValue(rate), parse.GetValue(duration),
                 parse.GetValue(idle), parse.GetValue(batchTimeout), parse.GetValue(noBaseline), Math.Max(1, parse.GetValue(members)), parse.GetValue(killAfter));
-            var result = await PipelineBenchmark.RunAsync(options, Console.Out, cancellation).ConfigureAwait(false);
-            foreach (var line in result.Report())
+            var runs = new List<PipelineResult>();
+            var times = Math.Max(1, parse.GetValue(repeat));
+            for (var run = 1; run <= times; run++)
             {
-                Console.WriteLine(line);
+                if (times > 1)
+                {
+                    Console.WriteLine($"--- run {run} of {times}");
+                }
+
+                var result = await PipelineBenchmark.RunAsync(options, Console.Out, cancellation).ConfigureAwait(false);
+                foreach (var line in result.Report())
+                {
+                    Console.WriteLine(line);
+                }
+
+                runs.Add(result);
             }
 
-            return result.ExactlyOnce ? 0 : 1;
+            if (times > 1)
+            {
+                foreach (var line in PipelineSummary.Report(runs))
+                {
+                    Console.WriteLine(line);
+                }
+            }
+
+            return runs.All(r => r.ExactlyOnce) ? 0 : 1;
         });
         root.Subcommands.Add(pipeline);
 

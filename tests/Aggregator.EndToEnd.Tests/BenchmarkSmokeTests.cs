@@ -17,6 +17,26 @@ public sealed partial class BenchmarkSmokeTests
         Assert.Matches(MachineReadable(), result.Report().Last());
     }
 
+    [Fact]
+    public void Repeated_runs_end_with_the_medians_and_are_exactly_once_only_when_every_run_was()
+    {
+        var options = new PipelineOptions(Rate: 167, DurationSeconds: 300);
+        PipelineResult Run(double linesPerSecond, double share, double rss, bool exactlyOnce) =>
+            new(options, 50_100, 300, linesPerSecond, 0.02, share * 1e6 / linesPerSecond, share, rss, 500, 990, null, exactlyOnce, "summary");
+
+        var runs = new[] { Run(166, 0.017, 140.2, true), Run(167, 0.015, 139.0, true), Run(165, 0.021, 141.5, true) };
+        var report = PipelineSummary.Report(runs).ToList();
+
+        Assert.Contains("  % of one core (steady state): 1.7 (1.5-2.1)", report);
+        Assert.Contains("  peak RSS MiB: 140.2 (139.0-141.5)", report);
+        Assert.Equal("lines_per_s=166 raw_lines_per_s=0 ratio=0.00 exactly_once=true peak_rss_mib=140.2", report[^1]);
+        Assert.Matches(MachineReadable(), report[^1]);
+
+        var oneLost = PipelineSummary.Report([.. runs, Run(166, 0.016, 140.0, false)]).ToList();
+        Assert.Contains("delivery: NOT exactly once in 1 of 4 runs", oneLost);
+        Assert.EndsWith("exactly_once=false peak_rss_mib=140.1", oneLost[^1]);
+    }
+
     [GeneratedRegex(@"^lines_per_s=\d+ raw_lines_per_s=\d+ ratio=\d+\.\d\d exactly_once=true peak_rss_mib=\d+\.\d$")]
     private static partial Regex MachineReadable();
 }
