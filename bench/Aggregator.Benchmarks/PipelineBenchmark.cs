@@ -327,7 +327,7 @@ public static class PipelineBenchmark
 
         public TimeSpan Length { get; }
 
-        // Six windows or more, none shorter than 10 s: long enough to hold many pushes, short enough to show warm-up.
+        // About six windows, none shorter than 10 s: long enough to hold many pushes, short enough to show where start-up ends.
         public static TimeSpan LengthFor(int durationSeconds) => TimeSpan.FromSeconds(Math.Max(10, durationSeconds / 6 / 10 * 10));
 
         /// <summary>The share of one core in each whole window so far.</summary>
