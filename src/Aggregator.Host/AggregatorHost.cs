@@ -1,3 +1,4 @@
+using Aggregator.Actors.Discovery;
 using Aggregator.Actors.Loki;
 using Aggregator.Host.Operations;
 using Akka.Hosting;
@@ -71,6 +72,7 @@ public static class AggregatorHost
 
         logging?.Invoke(builder.Logging);
         var runtime = new AggregatorRuntime(settings.BufferBudget);
+        PodJson.UseForKubernetesClient();
         var kubernetes = new Kubernetes(settings.Kubernetes);
         var loki = settings.Loki is { } lokiSettings ? new LokiClient(lokiSettings) : null;
         ILogShipper shipper = loki is not null ? loki : new StdoutShipper(standardOutput ?? Console.Out);

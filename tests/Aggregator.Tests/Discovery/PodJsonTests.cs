@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Aggregator.Actors.Discovery;
+using k8s;
+using k8s.Models;
+using Xunit;
+
+namespace Aggregator.Tests.Discovery;
+
+/// <summary>The generated pod metadata reads and writes exactly what KubernetesClient's own resolvers do.</summary>
+public sealed class PodJsonTests
+{
+    // What the API server sends for a pod: owner, labels, init and app containers, resources, probes on named and
+    // numbered ports, every container state, and timestamps with seconds, microseconds and nanoseconds.
+    private const string PodJsonText = """
+        {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-7d4b9c-x2k4q","namespace":"shop","uid":"6f1c","resourceVersion":"123",
+        "creationTimestamp":"2026-11-25T10:00:00Z","labels":{"app":"web","pod-template-hash":"7d4b9c"},"annotations":{"note":"a \"quoted\" value"},
+        "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7d4b9c","uid":"9a","controller":true,"blockOwnerDeletion":true}]},
+        "spec":{"nodeName":"node-1","restartPolicy":"Always","terminationGracePeriodSeconds":30,
+        "initContainers":[{"name":"init","image":"busybox","command":["sh","-c","true"]}],
+        "containers":[{"name":"app","image":"web:1","ports":[{"containerPort":8080,"name":"http","protocol":"TCP"}],
+        "resources":{"limits":{"cpu":"500m","memory":"256Mi"},"requests":{"cpu":"0.1","memory":"128974848"}},
+        "readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"periodSeconds":5},"livenessProbe":{"tcpSocket":{"port":8080}}},
+        {"name":"sidecar","image":"proxy:2","env":[{"name":"MODE","value":"fast"}]}]},
+        "status":{"phase":"Running","podIP":"10.0.0.7","startTime":"2026-11-25T10:00:01Z",
+        "conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-11-25T10:00:09Z"}],
+        "initContainerStatuses":[{"name":"init","ready":false,"restartCount":0,"image":"busybox","imageID":"sha256:1",
+        "state":{"terminated":{"exitCode":0,"reason":"Completed","startedAt":"2026-11-25T10:00:02Z","finishedAt":"2026-11-25T10:00:03.123456Z","containerID":"containerd://i"}}}],
+        "containerStatuses":[{"name":"app","ready":true,"restartCount":2,"image":"web:1","imageID":"sha256:2","containerID":"containerd://a",
+        "state":{"running":{"startedAt":"2026-11-25T10:00:04.123456789Z"}},
+        "lastState":{"terminated":{"exitCode":137,"reason":"OOMKilled","startedAt":"2026-11-25T09:59:00Z","finishedAt":"2026-11-25T10:00:03Z"}}},
+        {"name":"sidecar","ready":false,"restartCount":5,"image":"proxy:2","imageID":"","state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 5m0s"}}}]}}
+        """;
+
+    [Fact]
+    public void A_pod_reads_and_writes_the_same_through_the_generated_metadata_as_through_the_library()
+    {
+        var library = KubernetesJson.Serialize(KubernetesJson.Deserialize<V1Pod>(PodJsonText));
+        var generated = JsonSerializer.Serialize(JsonSerializer.Deserialize<V1Pod>(PodJsonText, GeneratedFirst()), GeneratedFirst());
+
+        Assert.Equal(library, generated);
+        // The library's own converters still apply: timestamps are written in its RFC 3339 form, not .NET's.
+        Assert.Contains("\"startedAt\":\"2026-11-25T10:00:04.123456Z\"", generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_watch_event_and_a_pod_list_read_the_same_through_the_generated_metadata_as_through_the_library()
+    {
+        var watchEvent = "{\"type\":\"MODIFIED\",\"object\":" + PodJsonText + "}";
+        var list = "{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"124\"},\"items\":[" + PodJsonText + "]}";
+
+        Assert.Equal(
+            KubernetesJson.Serialize(KubernetesJson.Deserialize<Watcher<V1Pod>.WatchEvent>(watchEvent)),
+            JsonSerializer.Serialize(JsonSerializer.Deserialize<Watcher<V1Pod>.WatchEvent>(watchEvent, GeneratedFirst()), GeneratedFirst()));
+        Assert.Equal(
+            KubernetesJson.Serialize(KubernetesJson.Deserialize<V1PodList>(list)),
+            JsonSerializer.Serialize(JsonSerializer.Deserialize<V1PodList>(list, GeneratedFirst()), GeneratedFirst()));
+    }
+
+    // KubernetesClient's settings (KubernetesJson's static constructor), with the generated metadata first.
+    private static JsonSerializerOptions GeneratedFirst()
+    {
+        var options = new JsonSerializerOptions
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(PodJson.Default, new DefaultJsonTypeInfoResolver()),
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.Converters.Add(new KubernetesJson.Iso8601TimeSpanConverter());
+        options.Converters.Add(new KubernetesJson.KubernetesDateTimeConverter());
+        options.Converters.Add(new KubernetesJson.KubernetesDateTimeOffsetConverter());
+        options.Converters.Add(new V1Status.V1StatusObjectViewConverter());
+        return options;
+    }
+}
