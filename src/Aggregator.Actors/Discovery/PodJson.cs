@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using k8s;
@@ -26,12 +27,15 @@ public sealed partial class PodJson : JsonSerializerContext
     /// Puts this context first in KubernetesClient's JSON options, unless something in the process has used those
     /// options already (they cannot change after their first use; the library's own resolvers then answer alone).
     /// </summary>
-    public static void UseForKubernetesClient() =>
-        KubernetesJson.AddJsonOptions(options =>
+    public static void UseForKubernetesClient() => KubernetesJson.AddJsonOptions(PutFirst);
+
+    /// <summary>Puts this context ahead of <paramref name="options"/>' resolvers, once, while they can still change.</summary>
+    internal static void PutFirst(JsonSerializerOptions options)
+    {
+        // A process that builds several hosts (the tests) calls this more than once: the context goes in once.
+        if (!options.IsReadOnly && options.TypeInfoResolver is { } library && !options.TypeInfoResolverChain.Contains(Default))
         {
-            if (!options.IsReadOnly && options.TypeInfoResolver is { } library)
-            {
-                options.TypeInfoResolver = JsonTypeInfoResolver.Combine(Default, library);
-            }
-        });
+            options.TypeInfoResolver = JsonTypeInfoResolver.Combine(Default, library);
+        }
+    }
 }

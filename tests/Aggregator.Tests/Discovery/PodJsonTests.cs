@@ -58,6 +58,23 @@ public sealed class PodJsonTests
             JsonSerializer.Serialize(JsonSerializer.Deserialize<V1PodList>(list, GeneratedFirst()), GeneratedFirst()));
     }
 
+    [Fact]
+    public void The_metadata_goes_ahead_of_the_existing_resolvers_once_and_never_into_options_already_in_use()
+    {
+        var library = new DefaultJsonTypeInfoResolver();
+        var options = new JsonSerializerOptions { TypeInfoResolver = library };
+
+        PodJson.PutFirst(options);
+        PodJson.PutFirst(options);
+
+        Assert.Equal([PodJson.Default, library], options.TypeInfoResolverChain);
+
+        var inUse = new JsonSerializerOptions { TypeInfoResolver = library };
+        _ = JsonSerializer.Serialize(new V1ObjectMeta { Name = "x" }, inUse);
+        PodJson.PutFirst(inUse);
+        Assert.Equal([library], inUse.TypeInfoResolverChain);
+    }
+
     // KubernetesClient's settings (KubernetesJson's static constructor), with the generated metadata first.
     private static JsonSerializerOptions GeneratedFirst()
     {
