@@ -18,7 +18,9 @@ public static class PipelineSummary
             yield return Figure("p99 latency ms", runs.Select(r => r.LatencyP99Ms!.Value), "0");
         }
 
-        if (runs.All(r => r.Ratio is not null))
+        // A ratio exists exactly where a raw baseline was measured.
+        var withBaseline = runs.All(r => r.Ratio is not null);
+        if (withBaseline)
         {
             yield return Figure("raw baseline lines/s", runs.Select(r => r.RawLinesPerSecond!.Value), "0");
             yield return Figure("aggregator/raw", runs.Select(r => r.Ratio!.Value), "0.00");
@@ -26,8 +28,8 @@ public static class PipelineSummary
 
         var exactlyOnce = runs.All(r => r.ExactlyOnce);
         yield return exactlyOnce ? "delivery: exactly once in every run" : F($"delivery: NOT exactly once in {runs.Count(r => !r.ExactlyOnce)} of {runs.Count} runs");
-        var raw = runs.All(r => r.RawLinesPerSecond is not null) ? Median(runs.Select(r => r.RawLinesPerSecond!.Value)) : 0;
-        var ratio = runs.All(r => r.Ratio is not null) ? Median(runs.Select(r => r.Ratio!.Value)) : 0;
+        var raw = withBaseline ? Median(runs.Select(r => r.RawLinesPerSecond!.Value)) : 0;
+        var ratio = withBaseline ? Median(runs.Select(r => r.Ratio!.Value)) : 0;
         yield return F($"lines_per_s={Median(runs.Select(r => r.LinesPerSecond)):0} raw_lines_per_s={raw:0} ratio={ratio:0.00} exactly_once={(exactlyOnce ? "true" : "false")} peak_rss_mib={Median(runs.Select(r => r.PeakRssMiB)):0.0}");
     }
 
