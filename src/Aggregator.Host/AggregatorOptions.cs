@@ -44,7 +44,7 @@ public sealed class AggregatorOptions
     public double ShutdownGraceSeconds { get; set; } = 25;
 
     /// <summary>Seconds between collections of the young GC generations; 0 leaves them to the GC.</summary>
-    public double YoungGcIntervalSeconds { get; set; } = 5;
+    public double YoungGcIntervalSeconds { get; set; } = 1;
 
     /// <summary>Where the logs go.</summary>
     public LokiOptions Loki { get; set; } = new();

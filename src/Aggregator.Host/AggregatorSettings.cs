@@ -26,7 +26,7 @@ public sealed record AggregatorSettings(
     public long BufferBudget { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>How often the young GC generations are collected, or null to leave them to the GC.</summary>
-    public TimeSpan? YoungGcInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan? YoungGcInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Whether new tails ask Loki where their stream's stored lines end.</summary>
     public bool ResumeFromLoki { get; init; } = true;

