@@ -6,6 +6,7 @@ using Aggregator.Actors.Tailing;
 using Aggregator.Host.Operations;
 using Akka;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
@@ -14,6 +15,7 @@ using Akka.DistributedData;
 using Akka.Hosting;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Remote.Hosting;
+using Akka.Serialization;
 using k8s;
 
 namespace Aggregator.Host;
@@ -26,6 +28,11 @@ public static class AggregatorClusterExtensions
 {
     /// <summary>The shard region's type name, the same on every member.</summary>
     public const string TailsRegion = "tails";
+
+    /// <summary>The serializer of the messages that cross between members to and from tails (an actor system setup).</summary>
+    public static Setup TailProtocolSerialization() =>
+        SerializationSetup.Create(system =>
+            [SerializerDetails.Create("tail-protocol", new TailProtocolSerializer(system), [typeof(StartTail), typeof(GetTailState), typeof(StopTailing), typeof(TailState)])]);
 
     /// <summary>
     /// Joins the cluster of <paramref name="cluster"/>'s seeds, starts this member's pusher, pipeline and
@@ -64,7 +71,6 @@ public static class AggregatorClusterExtensions
                 // container is tailed by both sides of a partition for longer than stable-after.
                 SplitBrainResolver = new KeepMajorityOption(),
             })
-            .WithCustomSerializer("tail-protocol", [typeof(StartTail), typeof(GetTailState), typeof(StopTailing), typeof(TailState)], system => new TailProtocolSerializer(system))
             .WithActors((system, registry, resolver) =>
             {
                 var replicator = DistributedData.Get(system).Replicator;

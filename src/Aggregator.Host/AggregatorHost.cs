@@ -80,9 +80,8 @@ public static class AggregatorHost
         builder.Services.AddSingleton(recentLogs);
         builder.Services.AddSingleton<IKubernetes>(kubernetes);
         builder.Services.AddSingleton(shipper);
-        builder.Services.AddAkka("aggregator", (akka, services) =>
+        builder.Services.AddAkka(AggregatorActorSystem.Name, akka =>
         {
-            akka.AddSetup(AkkaLogForwarder.Setup(services.GetRequiredService<ILoggerFactory>()));
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
@@ -90,6 +89,10 @@ public static class AggregatorHost
             });
             akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
+        builder.Services.AddAggregatorActorSystem(services =>
+            settings.Cluster is null
+                ? [AkkaLogForwarder.Setup(services.GetRequiredService<ILoggerFactory>())]
+                : [AkkaLogForwarder.Setup(services.GetRequiredService<ILoggerFactory>()), AggregatorClusterExtensions.TailProtocolSerialization()]);
 
         if (settings.YoungGcInterval is { } youngGcInterval)
         {

@@ -53,7 +53,7 @@ public sealed class AkkaLogForwarder : ActorBase, IRequiresMessageQueue<ILoggerM
         }
     }
 
-    private sealed class Factory(ILoggerFactory loggerFactory) : Setup
+    internal sealed class Factory(ILoggerFactory loggerFactory) : Setup
     {
         public ILoggerFactory LoggerFactory { get; } = loggerFactory;
     }
