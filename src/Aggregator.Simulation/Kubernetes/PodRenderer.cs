@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using k8s.Models;
 
 namespace Aggregator.Simulation.Kubernetes;
@@ -6,6 +8,8 @@ namespace Aggregator.Simulation.Kubernetes;
 /// <summary>Renders the model into the V1Pod shape the real API server returns.</summary>
 internal static class PodRenderer
 {
+    private static readonly string[] ConditionTypes = ["ContainersReady", "Initialized", "PodScheduled", "Ready"];
+
     public static V1Pod Render(SimulatedPod pod, long resourceVersion)
     {
         var created = KubeTime.WholeSecondsUtc(pod.CreatedAt);
@@ -23,6 +27,7 @@ internal static class PodRenderer
                 DeletionTimestamp = pod.DeletedAt is { } deleted ? KubeTime.WholeSecondsUtc(deleted) : null,
                 DeletionGracePeriodSeconds = pod.DeletedAt is null ? null : 0,
                 Labels = pod.Labels.Count > 0 ? new Dictionary<string, string>(pod.Labels) : null,
+                ManagedFields = ManagedFields(pod, created),
             },
             Spec = new V1PodSpec
             {
@@ -107,6 +112,41 @@ internal static class PodRenderer
                 },
             }
             : new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = KubeTime.WholeSecondsUtc(instance.StartedAt) } };
+
+    /// <summary>
+    /// The server-side-apply record a real API server puts on every pod in lists and watches: which manager set
+    /// which fields (the controller the spec, the kubelet the status). It is most of a small pod's JSON.
+    /// </summary>
+    private static List<V1ManagedFieldsEntry> ManagedFields(SimulatedPod pod, DateTime created)
+    {
+        var spec = new StringBuilder("{\"f:metadata\":{\"f:labels\":{\".\":{}");
+        foreach (var label in pod.Labels.Keys)
+        {
+            spec.Append(CultureInfo.InvariantCulture, $",\"f:{label}\":{{}}");
+        }
+
+        spec.Append("}},\"f:spec\":{\"f:containers\":{");
+        spec.AppendJoin(',', pod.Containers.Select(c =>
+            $"\"k:{{\\\"name\\\":\\\"{c.Name}\\\"}}\":{{\".\":{{}},\"f:image\":{{}},\"f:imagePullPolicy\":{{}},\"f:name\":{{}},\"f:resources\":{{}},\"f:terminationMessagePath\":{{}},\"f:terminationMessagePolicy\":{{}}}}"));
+        spec.Append("},\"f:dnsPolicy\":{},\"f:enableServiceLinks\":{},\"f:restartPolicy\":{},\"f:schedulerName\":{},\"f:securityContext\":{},\"f:serviceAccount\":{},\"f:serviceAccountName\":{},\"f:terminationGracePeriodSeconds\":{}}}");
+        var status = new StringBuilder("{\"f:status\":{\"f:conditions\":{");
+        status.AppendJoin(',', ConditionTypes.Select(type =>
+            $"\"k:{{\\\"type\\\":\\\"{type}\\\"}}\":{{\".\":{{}},\"f:lastProbeTime\":{{}},\"f:lastTransitionTime\":{{}},\"f:status\":{{}},\"f:type\":{{}}}}"));
+        status.Append("},\"f:containerStatuses\":{},\"f:hostIP\":{},\"f:phase\":{},\"f:podIP\":{},\"f:podIPs\":{},\"f:startTime\":{}}}");
+        return
+        [
+            new V1ManagedFieldsEntry
+            {
+                ApiVersion = "v1", FieldsType = "FieldsV1", Manager = "kube-controller-manager", Operation = "Update", Time = created,
+                FieldsV1 = JsonSerializer.Deserialize<JsonElement>(spec.ToString()),
+            },
+            new V1ManagedFieldsEntry
+            {
+                ApiVersion = "v1", FieldsType = "FieldsV1", Manager = "kubelet", Operation = "Update", Subresource = "status", Time = created,
+                FieldsV1 = JsonSerializer.Deserialize<JsonElement>(status.ToString()),
+            },
+        ];
+    }
 
     private static V1PodCondition Condition(string type, bool status, DateTime since) =>
         new() { Type = type, Status = status ? "True" : "False", LastTransitionTime = since };

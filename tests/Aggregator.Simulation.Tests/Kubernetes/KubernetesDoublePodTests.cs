@@ -41,6 +41,33 @@ public sealed class KubernetesDoublePodTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Listed_pods_carry_the_managed_fields_a_real_api_server_records()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        using var client = ClientFor(cluster);
+        cluster.CreatePod("default", "web", ["app", "sidecar"], new Dictionary<string, string> { ["app"] = "web" });
+        cluster.StartPod("default", "web");
+
+        var pod = Assert.Single((await client.CoreV1.ListNamespacedPodAsync("default")).Items);
+
+        Assert.Collection(
+            pod.Metadata.ManagedFields,
+            spec =>
+            {
+                Assert.Equal(("kube-controller-manager", "Update", "FieldsV1", null), (spec.Manager, spec.Operation, spec.FieldsType, spec.Subresource));
+                var fields = Assert.IsType<System.Text.Json.JsonElement>(spec.FieldsV1);
+                Assert.True(fields.GetProperty("f:metadata").GetProperty("f:labels").TryGetProperty("f:app", out _));
+                Assert.True(fields.GetProperty("f:spec").GetProperty("f:containers").TryGetProperty("k:{\"name\":\"sidecar\"}", out _));
+            },
+            status =>
+            {
+                Assert.Equal(("kubelet", "status"), (status.Manager, status.Subresource));
+                var fields = Assert.IsType<System.Text.Json.JsonElement>(status.FieldsV1);
+                Assert.True(fields.GetProperty("f:status").GetProperty("f:conditions").TryGetProperty("k:{\"type\":\"Ready\"}", out _));
+            });
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Kubeconfig_names_a_plain_http_server_and_the_default_namespace()
     {
         await using var cluster = await KubernetesApiDouble.StartAsync();
