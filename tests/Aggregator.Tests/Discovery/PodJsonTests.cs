@@ -59,6 +59,24 @@ public sealed class PodJsonTests
     }
 
     [Fact]
+    public void Managed_fields_are_left_out_and_everything_else_reads_as_the_library_reads_it()
+    {
+        const string ManagedFields = """
+            "managedFields":[{"manager":"kube-controller-manager","operation":"Update","apiVersion":"v1","time":"2026-11-25T10:00:00Z",
+            "fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:image":{}}}}}},
+            {"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"2026-11-25T10:00:09Z","fieldsType":"FieldsV1","subresource":"status",
+            "fieldsV1":{"f:status":{"f:phase":{},"f:podIP":{}}}}],
+            """;
+        var withManagedFields = PodJsonText.Replace("\"metadata\":{", "\"metadata\":{" + ManagedFields, StringComparison.Ordinal);
+        Assert.NotNull(KubernetesJson.Deserialize<V1Pod>(withManagedFields).Metadata.ManagedFields);
+
+        var pod = JsonSerializer.Deserialize<V1Pod>(withManagedFields, GeneratedFirst())!;
+
+        Assert.Null(pod.Metadata.ManagedFields);
+        Assert.Equal(KubernetesJson.Serialize(KubernetesJson.Deserialize<V1Pod>(PodJsonText)), JsonSerializer.Serialize(pod, GeneratedFirst()));
+    }
+
+    [Fact]
     public void The_metadata_goes_ahead_of_the_existing_resolvers_once_and_never_into_options_already_in_use()
     {
         var library = new DefaultJsonTypeInfoResolver();
@@ -67,7 +85,7 @@ public sealed class PodJsonTests
         PodJson.PutFirst(options);
         PodJson.PutFirst(options);
 
-        Assert.Equal([PodJson.Default, library], options.TypeInfoResolverChain);
+        Assert.Equal([PodJson.WithoutManagedFields, library], options.TypeInfoResolverChain);
 
         var inUse = new JsonSerializerOptions { TypeInfoResolver = library };
         _ = JsonSerializer.Serialize(new V1ObjectMeta { Name = "x" }, inUse);
@@ -80,7 +98,7 @@ public sealed class PodJsonTests
     {
         var options = new JsonSerializerOptions
         {
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(PodJson.Default, new DefaultJsonTypeInfoResolver()),
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(PodJson.WithoutManagedFields, new DefaultJsonTypeInfoResolver()),
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         };
