@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Akka.DependencyInjection;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Aggregator.Host;
 
@@ -25,9 +26,10 @@ internal static class AggregatorActorSystem
     /// <summary>The actor system's name, the same on every member of a cluster.</summary>
     public const string Name = "aggregator";
 
-    /// <summary>Registers the actor system, replacing the one <c>AddAkka</c> registered; call after <c>AddAkka</c>.</summary>
+    /// <summary>Registers the actor system in place of the one <c>AddAkka</c> registered; call after <c>AddAkka</c>.</summary>
     public static IServiceCollection AddAggregatorActorSystem(this IServiceCollection services, Func<IServiceProvider, IEnumerable<Setup>> setups) =>
-        services.AddSingleton<ActorSystem>(provider =>
+        // Replaced, not added after it: a second registration would still create a system for anyone asking for all of them.
+        services.Replace(ServiceDescriptor.Singleton<ActorSystem>(provider =>
         {
             // Resolving the builder runs the AddAkka callback, which gathers the configuration.
             var builder = provider.GetRequiredService<AkkaConfigurationBuilder>();
@@ -47,5 +49,5 @@ internal static class AggregatorActorSystem
             var system = new ActorSystemImpl(Name, config, setup);
             system.Start();
             return system;
-        });
+        }));
 }

@@ -57,6 +57,7 @@ public sealed class AggregatorActorSystemTests : IDisposable
             Assert.Equal(AggregatorActorSystem.Name, system.Name);
             Assert.Contains(system.Settings.Config.GetStringList("akka.loggers"), logger => logger.Contains(nameof(AkkaLogForwarder), StringComparison.Ordinal));
             Assert.True(system.Settings.Setup.Get<AkkaLogForwarder.Factory>().HasValue);
+            Assert.Same(system, Assert.Single(host.Services.GetServices<ActorSystem>()));
         }
         finally
         {
