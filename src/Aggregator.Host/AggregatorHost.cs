@@ -90,9 +90,10 @@ public static class AggregatorHost
             akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
         builder.Services.AddAggregatorActorSystem(services =>
-            settings.Cluster is null
-                ? [AkkaLogForwarder.Setup(services.GetRequiredService<ILoggerFactory>())]
-                : [AkkaLogForwarder.Setup(services.GetRequiredService<ILoggerFactory>()), AggregatorClusterExtensions.TailProtocolSerialization()]);
+        [
+            AkkaLogForwarder.Setup(services.GetRequiredService<ILoggerFactory>()),
+            .. settings.Cluster is null ? [] : new[] { AggregatorClusterExtensions.TailProtocolSerialization() },
+        ]);
 
         if (settings.YoungGcInterval is { } youngGcInterval)
         {
