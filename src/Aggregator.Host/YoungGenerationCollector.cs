@@ -7,8 +7,8 @@ namespace Aggregator.Host;
 /// A line lives about BATCH_TIMEOUT, long enough to outlive a generation-0 collection, so it dies in generation 1;
 /// left to itself the GC collects generation 1 rarely and the process's memory grew by tens of MiB over a minute
 /// (BENCHMARKS.md: 289 against 217 MiB at 1,000 containers over 60 s). A tick collects only when the process has
-/// allocated <see cref="MinimumAllocatedBytes"/> since the last collection: a quiet aggregator has nothing to free,
-/// and waking the GC every second would be most of what it does.
+/// allocated <see cref="MinimumAllocatedBytes"/> since the last collection: a quiet aggregator has next to nothing
+/// to free, and need not wake every second to find that out.
 /// </remarks>
 internal sealed class YoungGenerationCollector(TimeSpan interval) : BackgroundService
 {

@@ -15,8 +15,8 @@ namespace Aggregator.Actors.Discovery;
 /// it; its first use alone costs 13.8 MiB of resident memory in a bare process (BENCHMARKS.md). Types not listed
 /// here still go to the library's resolvers. One thing is read differently: <c>metadata.managedFields</c>, the
 /// server-side-apply record of which manager set which field, is skipped unread. The API server sends it with
-/// every pod in every list and watch event (there is no parameter to leave it out), it is most of a small pod's
-/// JSON, and the aggregator, which keeps every pod it watches, never looks at it.
+/// every pod in every list and watch event (there is no parameter to leave it out), it is about half of a small
+/// pod's JSON, and the aggregator, which keeps every pod it watches, never looks at it.
 /// </remarks>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(V1Pod))]

@@ -115,7 +115,7 @@ internal static class PodRenderer
 
     /// <summary>
     /// The server-side-apply record a real API server puts on every pod in lists and watches: which manager set
-    /// which fields (the controller the spec, the kubelet the status). It is most of a small pod's JSON.
+    /// which fields (the controller the spec, the kubelet the status): about half of a small pod's JSON.
     /// </summary>
     private static List<V1ManagedFieldsEntry> ManagedFields(SimulatedPod pod, DateTime created)
     {
