@@ -46,13 +46,13 @@ public static class PushEncoder
         var (protobuf, size) = PushRequestWriter.Write(batch);
         try
         {
-            var compressed = ArrayPool<byte>.Shared.Rent(Snappy.GetMaxCompressedLength(size));
+            var compressed = PushBuffers.Pool.Rent(Snappy.GetMaxCompressedLength(size));
             var length = Snappy.Compress(protobuf.AsSpan(0, size), compressed);
             return new PooledBody(compressed, length);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(protobuf);
+            PushBuffers.Pool.Return(protobuf);
         }
     }
 
@@ -86,7 +86,7 @@ public sealed class PooledBody(byte[] buffer, int length) : IDisposable
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            PushBuffers.Pool.Return(buffer);
         }
     }
 }

@@ -23,7 +23,7 @@ public static class PushRequestWriter
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    /// <summary>Writes the request into a rented buffer; returns the buffer and the length written.</summary>
+    /// <summary>Writes the request into a buffer rented from <see cref="PushBuffers.Pool"/>; returns the buffer and the length written.</summary>
     public static (byte[] Buffer, int Length) Write(PushBatch batch)
     {
         var streams = batch.ByStream();
@@ -58,7 +58,7 @@ public static class PushRequestWriter
                 total += 1 + VarintSize((uint)size) + size;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, total));
+            var buffer = PushBuffers.Pool.Rent(Math.Max(1, total));
             var span = buffer.AsSpan(0, total);
             var at = 0;
             index = 0;
