@@ -2,7 +2,6 @@ using Aggregator.Actors.Tailing;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.Pattern;
 using k8s.Models;
 
 namespace Aggregator.Actors.Sharding;
@@ -16,31 +15,43 @@ namespace Aggregator.Actors.Sharding;
     "Reliability", "CA2213:Disposable fields should be disposed", Justification = "Disposed in PostStop, the actor's end of life.")]
 [System.Diagnostics.CodeAnalysis.SuppressMessage(
     "Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Disposed in PostStop, the actor's end of life.")]
-public sealed class TailEntity : ReceiveActor
+public sealed class TailEntity : ReceiveActor, IWithTimers
 {
     private readonly string _tailId;
     private readonly TailEntityDependencies _dependencies;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TailRestarts _restarts;
     private IActorRef _tail = ActorRefs.Nobody;
     private TailTarget? _target;
+    private V1Pod? _pod;
+    private bool _tailRunning;
 
     public TailEntity(string tailId, TailEntityDependencies dependencies)
     {
         _tailId = tailId;
         _dependencies = dependencies;
+        _restarts = new TailRestarts(dependencies.Tail.Settings);
         Starting();
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the entity <paramref name="tailId"/> on this member.</summary>
     public static Props Props(string tailId, TailEntityDependencies dependencies) =>
         Akka.Actor.Props.Create(() => new TailEntity(tailId, dependencies));
 
+    protected override SupervisorStrategy SupervisorStrategy() => new TailCrashStrategy((_, cause) =>
+    {
+        _restarts.Crashed(_tailId);
+        _log.Error(cause, "Tail {0} crashed ({1} in a row); starting it again after a backoff", _tailId, _restarts.CrashesOf(_tailId));
+    });
+
     protected override void PostStop()
     {
         _stopping.Cancel();
         _stopping.Dispose();
-        if (!_tail.IsNobody())
+        if (_tailRunning)
         {
             _dependencies.TailStopped();
         }
@@ -84,21 +95,43 @@ public sealed class TailEntity : ReceiveActor
     private void Begin(TailTarget target, V1Pod pod)
     {
         _target = target;
+        _pod = pod;
         _log.Info("Tailing {0}", target);
-        var tail = ContainerTail.Props(target, pod, _dependencies.Tail);
-        // Expected faults are handled inside the tail; this restarts it after a bug, backing off.
-        _tail = Context.Watch(Context.ActorOf(
-            BackoffSupervisor.Props(Backoff.OnFailure(tail, "tail", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), 0.2, -1)), "tail"));
-        _dependencies.TailStarted();
+        StartTail();
         Become(Running);
+    }
+
+    private void StartTail()
+    {
+        // Expected faults are handled inside the tail; after a bug it is started again, backing off (TailRestarts).
+        _tail = Context.Watch(Context.ActorOf(ContainerTail.Props(_target!, _pod!, _dependencies.Tail), "tail"));
+        _restarts.Started(_tailId);
+        _tailRunning = true;
+        _dependencies.TailStarted();
     }
 
     private void Running()
     {
         Receive<StartTail>(_ => { });
         Receive<GetTailState>(get => _tail.Forward(get));
-        // The tail finished its instance's log: no member needs to run it again.
-        Receive<Terminated>(t => t.ActorRef.Equals(_tail), _ => Passivate());
+        Receive<Terminated>(t => t.ActorRef.Equals(_tail), _ =>
+        {
+            _tailRunning = false;
+            _dependencies.TailStopped();
+            if (_restarts.TakeDelay(_tailId) is { } delay)
+            {
+                Timers.StartSingleTimer(RestartTail.Instance, RestartTail.Instance, delay);
+                return;
+            }
+
+            // The tail finished its instance's log: no member needs to run it again.
+            Passivate();
+        });
+        Receive<RestartTail>(_ =>
+        {
+            _log.Info("Tailing {0} again after its crash", _target!);
+            StartTail();
+        });
         Receive<StopTailing>(_ => HandOff());
     }
 
@@ -107,6 +140,13 @@ public sealed class TailEntity : ReceiveActor
         var target = _target!;
         var self = Self;
         var flush = _dependencies.HandOffFlush;
+        if (!_tailRunning)
+        {
+            // Crashed and waiting to start again: nothing read is left to wait for; the next owner resumes from Loki.
+            Context.Stop(Self);
+            return;
+        }
+
         Become(HandingOff);
         // Ask how far it read, then stop it reading; what it read is in the pipeline, which pushes it and records the acks.
         _tail.Ask<TailState>(new GetTailState(_tailId), TimeSpan.FromSeconds(2))
@@ -158,4 +198,9 @@ public sealed class TailEntity : ReceiveActor
     private sealed record PodRead(V1Pod? Pod);
 
     private sealed record ReadUpTo(long Newest);
+
+    private sealed class RestartTail
+    {
+        public static readonly RestartTail Instance = new();
+    }
 }

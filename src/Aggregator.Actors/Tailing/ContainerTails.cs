@@ -1,24 +1,29 @@
 using Aggregator.Actors.Pipeline;
 using Akka.Actor;
 using Akka.Event;
-using Akka.Pattern;
 
 namespace Aggregator.Actors.Tailing;
 
 /// <summary>
 /// The tails of this node, addressed by <see cref="TailTarget.TailId"/> rather than by who asked for them, the
 /// way a shard region addresses its entities. Starting a tail that runs already does nothing; a tail that
-/// crashes is restarted with backoff, without touching the others.
+/// crashes is started again with backoff (<see cref="TailRestarts"/>), without touching the others.
 /// </summary>
-public sealed class ContainerTails : ReceiveActor
+public sealed class ContainerTails : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TailDependencies _dependencies;
     private readonly ShippingCounters _counters;
+    private readonly TailRestarts _restarts;
+    // What each running tail was started with: a crashed one starts again from it.
+    private readonly Dictionary<string, StartTail> _started = new(StringComparer.Ordinal);
     private int _running;
 
     public ContainerTails(TailDependencies dependencies)
     {
+        _dependencies = dependencies;
         _counters = dependencies.Counters;
+        _restarts = new TailRestarts(dependencies.Settings);
         Receive<StartTail>(start =>
         {
             if (!Context.Child(start.TailId).IsNobody())
@@ -27,16 +32,33 @@ public sealed class ContainerTails : ReceiveActor
             }
 
             _log.Info("Tailing {0}", start.Target);
-            var tail = ContainerTail.Props(start.Target, start.Pod, dependencies);
-            // Expected faults are handled inside the tail; this restarts it after a bug, backing off.
-            Context.Watch(Context.ActorOf(
-                BackoffSupervisor.Props(Backoff.OnFailure(tail, "tail", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), 0.2, -1)),
-                start.TailId));
-            _counters.TailsRunning(++_running);
+            Timers.Cancel(start.TailId);
+            Start(start);
         });
 
-        // A tail's supervisor stops with the tail once it has finished.
-        Receive<Terminated>(_ => _counters.TailsRunning(--_running));
+        Receive<Terminated>(terminated =>
+        {
+            var tailId = terminated.ActorRef.Path.Name;
+            if (_restarts.TakeDelay(tailId) is { } delay && _started.ContainsKey(tailId))
+            {
+                Timers.StartSingleTimer(tailId, new RestartTail(tailId), delay);
+            }
+            else
+            {
+                _started.Remove(tailId);
+            }
+
+            _counters.TailsRunning(--_running);
+        });
+
+        Receive<RestartTail>(restart =>
+        {
+            if (Context.Child(restart.TailId).IsNobody() && _started.TryGetValue(restart.TailId, out var start))
+            {
+                _log.Info("Tailing {0} again after its crash", start.Target);
+                Start(start);
+            }
+        });
 
         Receive<GetTailStates>(_ =>
         {
@@ -52,9 +74,27 @@ public sealed class ContainerTails : ReceiveActor
         Receive<ITailMessage>(message => Context.Child(message.TailId).Forward(message));
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override SupervisorStrategy SupervisorStrategy() => new TailCrashStrategy((tail, cause) =>
+    {
+        _restarts.Crashed(tail.Path.Name);
+        _log.Error(cause, "Tail {0} crashed ({1} in a row); starting it again after a backoff", tail.Path.Name, _restarts.CrashesOf(tail.Path.Name));
+    });
+
     protected override void PostStop() => _counters.TailsRunning(0);
 
     /// <summary>Props for the registry; every tail it starts shares <paramref name="dependencies"/>.</summary>
     public static Props Props(TailDependencies dependencies) =>
         Akka.Actor.Props.Create(() => new ContainerTails(dependencies));
+
+    private void Start(StartTail start)
+    {
+        _started[start.TailId] = start;
+        Context.Watch(Context.ActorOf(ContainerTail.Props(start.Target, start.Pod, _dependencies), start.TailId));
+        _restarts.Started(start.TailId);
+        _counters.TailsRunning(++_running);
+    }
+
+    private sealed record RestartTail(string TailId);
 }

@@ -9,6 +9,12 @@ public sealed record TailSettings
     /// <inheritdoc cref="ReopenMinimum"/>
     public TimeSpan ReopenMaximum { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Backoff before starting a crashed tail again (a bug: expected faults are handled inside it), doubling up to the maximum.</summary>
+    public TimeSpan CrashRestartMinimum { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc cref="CrashRestartMinimum"/>
+    public TimeSpan CrashRestartMaximum { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The runtime's partial-record size: longer lines come back with timestamps embedded at these boundaries.</summary>
     public int PartialLineBytes { get; init; } = 16 * 1024;
 

@@ -90,7 +90,8 @@ public sealed class CtlCommandTests
         Assert.Matches(@"─ loki-pusher\S*  \(LokiPusher\)", tree);
         Assert.Contains("─ pod-watcher-shop  (PodWatcher)", tree, StringComparison.Ordinal);
         Assert.Contains("─ tails  (ContainerTails)", tree, StringComparison.Ordinal);
-        Assert.Contains("─ tail  (ContainerTail)", tree, StringComparison.Ordinal);
+        // Each tail is the registry's own child, named by its tail id: no supervisor stands between them.
+        Assert.Matches(@"─ shop_web-\S+  \(ContainerTail\)", tree);
         Assert.Equal("/user", json.GetProperty("path").GetString());
         var tails = json.GetProperty("children").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "tails");
         Assert.Equal(2, tails.GetProperty("children").GetArrayLength());
