@@ -41,11 +41,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
     public static Props Props(string tailId, TailEntityDependencies dependencies) =>
         Akka.Actor.Props.Create(() => new TailEntity(tailId, dependencies));
 
-    protected override SupervisorStrategy SupervisorStrategy() => new TailCrashStrategy((_, cause) =>
-    {
-        _restarts.Crashed(_tailId);
-        _log.Error(cause, "Tail {0} crashed ({1} in a row); starting it again after a backoff", _tailId, _restarts.CrashesOf(_tailId));
-    });
+    protected override SupervisorStrategy SupervisorStrategy() => _restarts.Strategy(_log, _ => _tailId);
 
     protected override void PostStop()
     {

@@ -76,11 +76,7 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override SupervisorStrategy SupervisorStrategy() => new TailCrashStrategy((tail, cause) =>
-    {
-        _restarts.Crashed(tail.Path.Name);
-        _log.Error(cause, "Tail {0} crashed ({1} in a row); starting it again after a backoff", tail.Path.Name, _restarts.CrashesOf(tail.Path.Name));
-    });
+    protected override SupervisorStrategy SupervisorStrategy() => _restarts.Strategy(_log, tail => tail.Path.Name);
 
     protected override void PostStop() => _counters.TailsRunning(0);
 

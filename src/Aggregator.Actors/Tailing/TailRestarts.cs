@@ -1,6 +1,7 @@
 using Aggregator.Actors.Loki;
 using Akka.Actor;
 using Akka.Actor.Internal;
+using Akka.Event;
 
 namespace Aggregator.Actors.Tailing;
 
@@ -23,6 +24,17 @@ public sealed class TailRestarts(TimeSpan minimum, TimeSpan maximum, Func<long> 
         : this(settings.CrashRestartMinimum, settings.CrashRestartMaximum, () => Environment.TickCount64)
     {
     }
+
+    /// <summary>
+    /// The supervisor strategy of the tails' parent: a crash is counted for the tail <paramref name="tailIdOf"/> names,
+    /// and logged with its cause.
+    /// </summary>
+    public SupervisorStrategy Strategy(ILoggingAdapter log, Func<IActorRef, string> tailIdOf) => new TailCrashStrategy((tail, cause) =>
+    {
+        var tailId = tailIdOf(tail);
+        Crashed(tailId);
+        log.Error(cause, "Tail {0} crashed ({1} in a row); starting it again after a backoff", tailId, CrashesOf(tailId));
+    });
 
     /// <summary>Counts a crash of <paramref name="tailId"/>; <see cref="TakeDelay"/> then says how long it waits.</summary>
     public void Crashed(string tailId)
