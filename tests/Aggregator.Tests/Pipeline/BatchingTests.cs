@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Aggregator.Actors.Loki;
 using Aggregator.Actors.Pipeline;
+using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Streams.TestKit;
@@ -28,7 +29,7 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
     private (TestPublisher.Probe<LogEntry> Source, TestSubscriber.Probe<PushBatch> Sink) Run(PipelineSettings settings) =>
         this.SourceProbe<LogEntry>()
             .Select(entry => new LogChunk(entry.Stream, [entry]))
-            .Via(LogPipeline.Batching(settings, settings.Lanes))
+            .Via(LogPipeline.LaneBatching(settings))
             .ToMaterialized(this.SinkProbe<PushBatch>(), Keep.Both)
             .Run(Materializer);
 
@@ -148,35 +149,79 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
         var streams = Enumerable.Range(0, 25).Select(Stream).ToArray();
         var entries = Enumerable.Range(0, 2500).Select(i => Entry(streams[(i * 7) % streams.Length], i)).ToList();
 
-        var batches = await Source.From(entries)
-            .Select(entry => new LogChunk(entry.Stream, [entry]))
-            .Via(LogPipeline.Batching(settings, settings.Lanes))
-            .RunWith(Sink.Seq<PushBatch>(), Materializer)
-            .WaitAsync(TimeSpan.FromSeconds(30));
+        var pushed = await RunPipeline(settings, entries, settleOnNextTurn: false);
 
-        AssertExactlyOnceInOrder(entries, batches);
-        Assert.All(batches, batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
+        AssertExactlyOnceInOrder(entries, pushed.SelectMany(lane => lane));
+        Assert.All(pushed.SelectMany(lane => lane), batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
+        // A stream keeps to one lane, so its lines reach Loki through one pusher, one request after the other.
+        Assert.All(streams, stream => Assert.Single(pushed, lane => lane.Any(batch => batch.Entries.Any(e => e.Stream == stream))));
     }
 
     [Fact(Timeout = 60000)]
-    public async Task Nothing_is_lost_when_downstream_takes_one_batch_at_a_time()
+    public async Task Nothing_is_lost_when_each_lane_waits_for_its_pusher_to_settle_one_batch_at_a_time()
     {
         var settings = Settings(batchSize: 5, maxBytes: 2048, timeout: TimeSpan.FromMilliseconds(20), lanes: 3);
         var streams = Enumerable.Range(0, 10).Select(Stream).ToArray();
         var entries = Enumerable.Range(0, 600).Select(i => Entry(streams[(i * 3) % streams.Length], i)).ToList();
-        var sink = Source.From(entries)
-            .Select(entry => new LogChunk(entry.Stream, [entry]))
-            .Via(LogPipeline.Batching(settings, settings.Lanes))
-            .RunWith(this.SinkProbe<PushBatch>(), Materializer);
 
-        var batches = new List<PushBatch>();
-        await foreach (var batch in Drain(sink))
+        var pushed = await RunPipeline(settings, entries, settleOnNextTurn: true);
+
+        AssertExactlyOnceInOrder(entries, pushed.SelectMany(lane => lane));
+        Assert.All(pushed.SelectMany(lane => lane), batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
+    }
+
+    /// <summary>
+    /// Runs the pipeline as production does, with a recording pusher per lane, writes every entry into its intake
+    /// as a tail would (taking from the budget first), completes it and returns each pusher's batches in order.
+    /// </summary>
+    private async Task<List<PushBatch>[]> RunPipeline(PipelineSettings settings, List<LogEntry> entries, bool settleOnNextTurn)
+    {
+        var pushed = Enumerable.Range(0, settings.Lanes).Select(_ => new List<PushBatch>()).ToArray();
+        var pushers = pushed.Select(batches => Sys.ActorOf(Props.Create(() => new RecordingPusher(batches, settleOnNextTurn)))).ToList();
+        var budget = new BufferBudget(1L << 30);
+        var pipeline = LogPipeline.Start(settings, pushers, Materializer, budget);
+
+        foreach (var entry in entries)
         {
-            batches.Add(batch);
+            var chunk = new LogChunk(entry.Stream, [entry]);
+            await budget.AcquireAsync(chunk.Weight, CancellationToken.None);
+            Assert.True(pipeline.Intake.TryWrite(chunk));
         }
 
-        AssertExactlyOnceInOrder(entries, batches);
-        Assert.All(batches, batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
+        pipeline.Complete();
+        await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, budget.Used);
+        Assert.False(pipeline.Intake.TryWrite(new LogChunk(entries[0].Stream, [entries[0]])));
+        // Each pusher's list was written by its own actor only; it has answered its last push before completion.
+        return pushed;
+    }
+
+    /// <summary>A pusher that records every batch and settles it, at once or only on its next turn.</summary>
+    private sealed class RecordingPusher : ReceiveActor
+    {
+        public RecordingPusher(List<PushBatch> batches, bool settleOnNextTurn)
+        {
+            Receive<PushRequested>(push =>
+            {
+                lock (batches)
+                {
+                    batches.Add(push.Batch);
+                }
+
+                var settle = new Settle(Sender, new PushCompleted(push.Batch.Count, ShipResult.Delivered));
+                if (settleOnNextTurn)
+                {
+                    Self.Tell(settle);
+                }
+                else
+                {
+                    settle.To.Tell(settle.Answer);
+                }
+            });
+            Receive<Settle>(settle => settle.To.Tell(settle.Answer));
+        }
+
+        private sealed record Settle(IActorRef To, PushCompleted Answer);
     }
 
     private static async IAsyncEnumerable<PushBatch> Drain(TestSubscriber.Probe<PushBatch> sink)
