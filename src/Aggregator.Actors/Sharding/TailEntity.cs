@@ -133,9 +133,6 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
 
     private void HandOff()
     {
-        var target = _target!;
-        var self = Self;
-        var flush = _dependencies.HandOffFlush;
         if (!_tailRunning)
         {
             // Crashed and waiting to start again: nothing read is left to wait for; the next owner resumes from Loki.
@@ -143,6 +140,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
             return;
         }
 
+        var self = Self;
         Become(HandingOff);
         // Ask how far it read, then stop it reading; what it read is in the pipeline, which pushes it and records the acks.
         _tail.Ask<TailState>(new GetTailState(_tailId), TimeSpan.FromSeconds(2))
