@@ -36,6 +36,18 @@ public sealed class PushBatch
     /// <summary>Every entry, chunk after chunk; within one stream, in read order.</summary>
     public IReadOnlyList<LogEntry> Entries => [.. _chunks.SelectMany(c => c.Entries)];
 
+    /// <summary>
+    /// Loki has settled the batch: the pooled blocks its chunks hold go back to their pool, so nothing may read the
+    /// entries afterwards. Only the pipeline calls this, once the pusher has answered.
+    /// </summary>
+    public void Settled()
+    {
+        foreach (var chunk in _chunks)
+        {
+            chunk.Block?.Release();
+        }
+    }
+
     /// <summary>Appends a later batch's chunks; used while the pusher is busy, so that one request carries all that is ready.</summary>
     public PushBatch Append(IEnumerable<LogChunk> more)
     {

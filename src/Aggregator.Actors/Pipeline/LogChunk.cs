@@ -31,6 +31,9 @@ public sealed class LogChunk
     /// <summary>Lines in the chunk.</summary>
     public int Count => Entries.Count;
 
+    /// <summary>The pooled block the entries' bytes are in, when they are; given back once the chunk is settled.</summary>
+    public LineBlock? Block { get; internal set; }
+
     /// <summary>The entries' weight together (about their bytes in memory).</summary>
     public long Weight { get; }
 

@@ -59,6 +59,7 @@ public sealed class LogPipeline
                     var completed = await pusher.Ask<PushCompleted>(new PushRequested(batch), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
                     budget.Release(batch.Weight);
                     settled?.Invoke(batch);
+                    batch.Settled();
                     return completed;
                 })
                 .RunWith(Sink.Ignore<PushCompleted>(), materializer);

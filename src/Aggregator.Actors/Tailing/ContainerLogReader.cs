@@ -54,7 +54,12 @@ public static class ContainerLogReader
                         progress.CutLines++;
                     }
 
-                    if (Admit() is { } entries && !await HandOnAsync(entries).ConfigureAwait(false))
+                    var entries = Admit();
+                    if (entries is null)
+                    {
+                        _reader.Block?.Unused();
+                    }
+                    else if (!await HandOnAsync(entries, _reader.Block).ConfigureAwait(false))
                     {
                         return;
                     }
@@ -72,11 +77,13 @@ public static class ContainerLogReader
         }
 
         // False when the pipeline takes nothing more (it is shutting down): reading ends.
-        private async Task<bool> HandOnAsync(List<LogEntry> entries)
+        private async Task<bool> HandOnAsync(List<LogEntry> entries, LineBlock? block)
         {
             var settings = dependencies.Settings;
             var chunks = _chunks;
             LogChunk.Cut(stream, entries, settings.MaxChunkLines, settings.MaxChunkWeight, chunks);
+            // A block that never reaches the pipeline (stopping) is left to the collector, never given back early.
+            block?.HeldBy(chunks);
             try
             {
                 long weight = 0;

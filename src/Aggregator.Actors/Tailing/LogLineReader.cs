@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Aggregator.Actors.Pipeline;
 
 namespace Aggregator.Actors.Tailing;
 
@@ -41,6 +42,12 @@ public sealed class LogLineReader : IDisposable
         _lastTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
     }
 
+    /// <summary>
+    /// The pooled block that the lines of the last call were copied into, or null when they are in an ordinary array
+    /// (a small read). The caller owns it from then on: it hands it to the chunks or gives it back.
+    /// </summary>
+    public LineBlock? Block { get; private set; }
+
     /// <summary>Bytes of an unfinished last line that were left unread when the body ended.</summary>
     public int UnfinishedBytes => _end - _start;
 
@@ -52,6 +59,7 @@ public sealed class LogLineReader : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReadLinesAsync(List<KubeletLine> into, CancellationToken cancellationToken)
     {
+        Block = null;
         while (true)
         {
             if (TakeBufferedLines(into) > 0)
@@ -122,9 +130,9 @@ public sealed class LogLineReader : IDisposable
 
         if (found.Count > 0)
         {
-            // The lines' text leaves the pooled read buffer in one block: one allocation per read, not a string per
-            // line, and these bytes are what the push body carries.
-            var block = textBytes == 0 ? [] : new byte[textBytes];
+            // The lines' text leaves the read buffer in one block, not a string per line (these bytes are what the
+            // push body carries), so the read buffer can take the next bytes while the lines wait for Loki.
+            (var block, Block) = LineBlock.Take(textBytes);
             var at = 0;
             foreach (var line in found)
             {

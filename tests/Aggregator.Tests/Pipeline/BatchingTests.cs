@@ -170,6 +170,30 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
         Assert.All(pushed.SelectMany(lane => lane), batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task A_pooled_block_goes_back_only_once_Loki_has_settled_every_chunk_cut_from_it()
+    {
+        // One line per batch: the read's two chunks go in two pushes, one after the other.
+        var pipeline = LogPipeline.Start(Settings(batchSize: 1, timeout: TimeSpan.FromMilliseconds(20)), [TestActor], Materializer, new BufferBudget(1L << 30));
+        var (array, block) = LineBlock.Take(LineBlock.PooledFrom);
+        var stream = Stream(1);
+        List<LogChunk> chunks = [.. Enumerable.Range(0, 2).Select(i => new LogChunk(stream, [new LogEntry(stream, 1_795_614_119_000_000_000L + i, array.AsMemory(i, 1))]))];
+        block!.HeldBy(chunks);
+        chunks.ForEach(chunk => Assert.True(pipeline.Intake.TryWrite(chunk)));
+
+        var first = await ExpectMsgAsync<PushRequested>(Wait);
+        Assert.False(block.Returned);
+        LastSender.Tell(new PushCompleted(first.Batch.Count, ShipResult.Delivered));
+        var second = await ExpectMsgAsync<PushRequested>(Wait);
+        // The first push is settled, but the second still reads the block's bytes (and would on every retry).
+        Assert.False(block.Returned);
+        LastSender.Tell(new PushCompleted(second.Batch.Count, ShipResult.Delivered));
+
+        await AwaitAssertAsync(() => Assert.True(block.Returned), Wait);
+        pipeline.Complete();
+        await pipeline.Completion.WaitAsync(Wait);
+    }
+
     /// <summary>
     /// Runs the pipeline as production does, with a recording pusher per lane, writes every entry into its intake
     /// as a tail would (taking from the budget first), completes it and returns each pusher's batches in order.

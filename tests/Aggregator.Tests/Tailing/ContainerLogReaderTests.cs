@@ -205,6 +205,28 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
         await reading.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task A_busy_reads_chunks_hold_its_pooled_block_until_they_are_settled()
+    {
+        // About 6 KiB of text in the first read: more than a quiet tail's read, so it is copied into a pooled block.
+        var lines = Enumerable.Range(0, 60).Select(i => Line(i, $"line {i} " + new string('x', 80))).ToList();
+        var body = string.Concat(lines);
+        var pipeline = Channel.CreateUnbounded<LogChunk>();
+        var dependencies = Dependencies(new ScriptedPodApi(() => new MemoryStream(Encoding.UTF8.GetBytes(body))), pipeline: pipeline);
+        var resume = new ResumePoint();
+        var request = new PodLogRequest("prod", "web-0", "app", Follow: true, Previous: false, SinceSecond: null);
+
+        await ContainerLogReader.ReadAsync(request, Web, resume, new TailProgress(), dependencies, new LogReadHandle(), CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(20));
+        pipeline.Writer.Complete();
+        var chunks = await pipeline.Reader.ReadAllAsync().ToListAsync();
+
+        var pooled = Assert.Single(chunks.Select(c => c.Block).Distinct());
+        Assert.NotNull(pooled);
+        Assert.False(pooled.Returned);
+        Assert.Equal(lines.Select(l => l[(l.IndexOf(' ') + 1)..^1]), chunks.SelectMany(c => c.Entries).Select(e => e.Line));
+    }
+
     // Takes the chunk as the pipeline would and lets go of it, keeping a weak reference to the block of its text.
     private static async Task<WeakReference> TakeTextBlock(ChannelReader<LogChunk> reader)
     {

@@ -1,0 +1,79 @@
+using System.Buffers;
+
+namespace Aggregator.Actors.Pipeline;
+
+/// <summary>
+/// The pooled array that one busy read's lines were copied into, shared by the chunks cut from that read. It goes
+/// back to its pool once Loki has settled the last of those chunks, and not before: until then a retry, a 413's
+/// halves or the push body may still read the lines.
+/// </summary>
+/// <remarks>
+/// A busy tail's lines live until Loki answers — up to BATCH_TIMEOUT and the push — so on the heap they outlive
+/// the young collections, are promoted, and cost the old generation's collections at the rate they are read. A quiet
+/// tail's few lines die young at no cost; they stay ordinary arrays (see <see cref="PooledFrom"/>).
+/// </remarks>
+public sealed class LineBlock
+{
+    /// <summary>Reads of fewer bytes than this get an ordinary array.</summary>
+    public const int PooledFrom = 4 * 1024;
+
+    // Reads are at most the tail's 64 KiB buffer, except for very long lines; 256 blocks of a size are what sixteen
+    // lanes have in flight at full speed, and what the pool keeps at most once a burst is over.
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 128 * 1024, maxArraysPerBucket: 256);
+
+    private int _holders;
+
+    private LineBlock(byte[] array) => Array = array;
+
+    /// <summary>The bytes; the lines are slices of it.</summary>
+    public byte[] Array { get; }
+
+    /// <summary>An array of at least <paramref name="bytes"/> bytes, and the block to give it back through (null when not pooled).</summary>
+    public static (byte[] Array, LineBlock? Block) Take(int bytes)
+    {
+        if (bytes < PooledFrom)
+        {
+            return (bytes == 0 ? [] : new byte[bytes], null);
+        }
+
+        var block = new LineBlock(Pool.Rent(bytes));
+        return (block.Array, block);
+    }
+
+    /// <summary>The chunks cut from this block's read hold it from now on, each until it is settled.</summary>
+    public void HeldBy(List<LogChunk> chunks)
+    {
+        _holders = chunks.Count;
+        foreach (var chunk in chunks)
+        {
+            chunk.Block = this;
+        }
+    }
+
+    /// <summary>None of the read's lines went on (a resumed request's repeats): the array goes back at once.</summary>
+    public void Unused() => GiveBack();
+
+    /// <summary>One holder is done with the lines; the last one gives the array back.</summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _holders);
+        if (left == 0)
+        {
+            GiveBack();
+        }
+        else if (left < 0)
+        {
+            // A second return would hand one array to two readers: lines of one would appear in the other's push.
+            throw new InvalidOperationException("a line block was released more often than chunks held it");
+        }
+    }
+
+    /// <summary>True once the array went back to the pool (for tests).</summary>
+    internal bool Returned { get; private set; }
+
+    private void GiveBack()
+    {
+        Returned = true;
+        Pool.Return(Array);
+    }
+}
