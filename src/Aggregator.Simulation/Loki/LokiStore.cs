@@ -286,6 +286,12 @@ internal sealed class LokiStore(bool keepLines = true)
         private bool Holds((long Timestamp, ulong Hash) key)
         {
             var sorted = CollectionsMarshal.AsSpan(keys);
+            if (sorted.Length == 0 || sorted[^1].Timestamp < key.Timestamp)
+            {
+                // Newer than everything held, as nearly every entry is: no search through millions of keys.
+                return false;
+            }
+
             int low = 0, high = sorted.Length;
             while (low < high)
             {
