@@ -141,7 +141,11 @@ public sealed class TailOptions
     public string OverlongLines { get; set; } = "Truncate";
 
     /// <summary>Most log data held between reading and Loki's answer, in MiB; when it is full, reading waits.</summary>
-    public int MaxBufferedMiB { get; set; } = 64;
+    /// <remarks>
+    /// Enough for sixteen lanes to push at full speed; more only made the catch-up of a backlog slower (the lines
+    /// waiting in it outlive the young collections) and its peak higher than the namespace deployment's limit.
+    /// </remarks>
+    public int MaxBufferedMiB { get; set; } = 16;
 
     /// <summary>A follow stream quiet for three times its usual gap, and at least this many seconds, is reopened.</summary>
     public double StallMinimumQuietSeconds { get; set; } = 60;

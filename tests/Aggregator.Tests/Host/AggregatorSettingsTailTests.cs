@@ -36,7 +36,7 @@ public sealed class AggregatorSettingsTailTests : IDisposable
 
         Assert.Equal(256 * 1024, settings.Tail.MaxLineBytes);
         Assert.Equal(OverlongLines.Truncate, settings.Tail.OverlongLines);
-        Assert.Equal(64L * 1024 * 1024, settings.BufferBudget);
+        Assert.Equal(16L * 1024 * 1024, settings.BufferBudget);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.Tail.StallMinimumQuiet);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Tail.StallCheckInterval);
         Assert.Equal(TimeSpan.FromHours(1), settings.Tail.StallMaximumQuiet);
