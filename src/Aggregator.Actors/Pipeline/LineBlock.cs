@@ -14,8 +14,12 @@ namespace Aggregator.Actors.Pipeline;
 /// </remarks>
 public sealed class LineBlock
 {
-    /// <summary>Reads of fewer bytes than this get an ordinary array.</summary>
-    public const int PooledFrom = 4 * 1024;
+    /// <summary>
+    /// Reads of fewer bytes than this get an ordinary array: a tail that reads this much at once is catching up,
+    /// while a steady one's reads (and a thousand tails' first backlogs) are smaller, and would hold pooled arrays
+    /// rounded up to twice their size.
+    /// </summary>
+    public const int PooledFrom = 16 * 1024;
 
     // Reads are at most the tail's 64 KiB buffer, except for very long lines; 256 blocks of a size are what sixteen
     // lanes have in flight at full speed, and what the pool keeps at most once a burst is over.
