@@ -39,7 +39,7 @@ public sealed class CtlCommandTests
         Assert.Matches(@"(?m)^Namespaces\s+shop$", table);
         Assert.Matches(@"(?m)^Tails running\s+2$", table);
         Assert.Matches(@"(?m)^Lines shipped\s+50 \(", table);
-        Assert.Matches(@"(?m)^Buffered\s+.* of 64\.0 MiB", table);
+        Assert.Matches(@"(?m)^Buffered\s+.* of 16\.0 MiB", table);
         Assert.Matches(@"(?m)^Loki\s+reachable$", table);
         Assert.Matches(@"(?m)^Last push error\s+-$", table);
         Assert.Equal("namespace", json.GetProperty("mode").GetString());
@@ -47,7 +47,7 @@ public sealed class CtlCommandTests
         Assert.Equal(2, json.GetProperty("tailsRunning").GetInt32());
         Assert.Equal(50, json.GetProperty("linesShipped").GetInt64());
         Assert.True(json.GetProperty("bytesShipped").GetInt64() > 0);
-        Assert.Equal(64L * 1024 * 1024, json.GetProperty("bufferCapacityBytes").GetInt64());
+        Assert.Equal(16L * 1024 * 1024, json.GetProperty("bufferCapacityBytes").GetInt64());
         Assert.True(json.GetProperty("lokiReachable").GetBoolean());
         Assert.Equal(test.Loki.BaseUri + "loki/api/v1/push", json.GetProperty("destination").GetString());
     }

@@ -55,7 +55,7 @@ public sealed partial class MetricsEndpointTests
 
         Assert.Contains("aggregator_lines_shipped_total{namespace=\"shop\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_entries_rejected_total{reason=\"too_old\"} 0", text, StringComparison.Ordinal);
-        Assert.Equal(64 * 1024 * 1024, Value(text, "aggregator_buffer_capacity_bytes"));
+        Assert.Equal(16 * 1024 * 1024, Value(text, "aggregator_buffer_capacity_bytes"));
         Assert.DoesNotMatch(HostSeries(), text);
     }
 
