@@ -40,7 +40,7 @@ public sealed class PushBatch
     /// Loki has settled the batch: the pooled blocks its chunks hold go back to their pool, so nothing may read the
     /// entries afterwards. Only the pipeline calls this, once the pusher has answered.
     /// </summary>
-    public void Settled()
+    internal void Settled()
     {
         foreach (var chunk in _chunks)
         {

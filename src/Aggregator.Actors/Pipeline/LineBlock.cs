@@ -21,8 +21,9 @@ public sealed class LineBlock
     /// </summary>
     public const int PooledFrom = 16 * 1024;
 
-    // Reads are at most the tail's 64 KiB buffer, except for very long lines; 256 blocks of a size are what sixteen
-    // lanes have in flight at full speed, and what the pool keeps at most once a burst is over.
+    // Reads are at most the tail's 64 KiB buffer, except for very long lines, which are not pooled. The memory budget
+    // bounds the blocks in use at once (256 of 64 KiB are the default budget), and so what the pool keeps once a
+    // burst is over: about the budget, in arrays rounded up to a power of two.
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 128 * 1024, maxArraysPerBucket: 256);
 
     private int _holders;
