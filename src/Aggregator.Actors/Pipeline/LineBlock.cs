@@ -26,12 +26,10 @@ public sealed class LineBlock
     // burst is over: about the budget, in arrays rounded up to a power of two.
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 128 * 1024, maxArraysPerBucket: 256);
 
+    private readonly byte[] _array;
     private int _holders;
 
-    private LineBlock(byte[] array) => Array = array;
-
-    /// <summary>The bytes; the lines are slices of it.</summary>
-    public byte[] Array { get; }
+    private LineBlock(byte[] array) => _array = array;
 
     /// <summary>An array of at least <paramref name="bytes"/> bytes, and the block to give it back through (null when not pooled).</summary>
     public static (byte[] Array, LineBlock? Block) Take(int bytes)
@@ -41,8 +39,8 @@ public sealed class LineBlock
             return (bytes == 0 ? [] : new byte[bytes], null);
         }
 
-        var block = new LineBlock(Pool.Rent(bytes));
-        return (block.Array, block);
+        var array = Pool.Rent(bytes);
+        return (array, new LineBlock(array));
     }
 
     /// <summary>The chunks cut from this block's read hold it from now on, each until it is settled.</summary>
@@ -79,6 +77,6 @@ public sealed class LineBlock
     private void GiveBack()
     {
         Returned = true;
-        Pool.Return(Array);
+        Pool.Return(_array);
     }
 }
