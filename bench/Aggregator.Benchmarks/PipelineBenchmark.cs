@@ -44,24 +44,29 @@ public static class PipelineBenchmark
                 }
             }
 
-            double? raw = null;
+            RawRate? raw = null;
             if (options.Rate == 0 && !options.SkipBaseline)
             {
                 progress.WriteLine("raw baseline: reading every stream and discarding it, twice…");
                 // The better of two reads: the first also compiles the double's serving path, and a ceiling measured
                 // on cold code would flatter the ratio.
-                var first = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container).ConfigureAwait(false);
-                var second = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container).ConfigureAwait(false);
-                raw = Math.Max(first, second);
-                progress.WriteLine(F($"raw baseline: {raw:0} lines/s"));
+                var first = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container, options.TotalLines).ConfigureAwait(false);
+                var second = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container, options.TotalLines).ConfigureAwait(false);
+                raw = RawRate.Better(first, second);
+                progress.WriteLine(F($"raw baseline: {raw.LinesPerSecond:0} lines/s"));
             }
 
             // The pre-written lines and the baseline's garbage would otherwise be collected by this process's background
             // GC while the aggregator runs, on the cores the two share.
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
 
-            var latencies = new LatencyRecorder(enabled: options.Rate > 0);
-            loki.EntriesReceived += latencies.Record;
+            // Only the hooks a run needs: each push's entries are copied out for them, a cost paid on the cores the
+            // aggregator is measured on.
+            var latencies = new LatencyRecorder();
+            if (options.Rate > 0)
+            {
+                loki.EntriesReceived += latencies.Record;
+            }
 
             var environment = new Dictionary<string, string>
             {
@@ -109,7 +114,10 @@ public static class PipelineBenchmark
 
             // After a kill: when every writing container's lines ship again.
             var recovery = new RecoveryWatch(pods.Count);
-            loki.EntriesReceived += recovery.Record;
+            if (options.KillAfterSeconds > 0)
+            {
+                loki.EntriesReceived += recovery.Record;
+            }
 
             var clock = Stopwatch.StartNew();
             var cpuAtStart = CpuOf(members);
@@ -126,9 +134,14 @@ public static class PipelineBenchmark
             // At a steady rate, the CPU share window by window: how long start-up (JIT compilation, tiering up) lasts.
             var windows = options.Rate > 0 ? new CpuWindows(() => CpuOf(members), clock, CpuWindows.LengthFor(options.DurationSeconds)) : null;
             var total = options.TotalLines;
+            var sustained = new SustainedRate(total);
+            using (var sampling = new CancellationTokenSource())
             using (var reporter = new Timer(_ => progress.WriteLine(F($"  {clock.Elapsed.TotalSeconds,6:0.0} s  {loki.EntryCount,10} of {total} lines in Loki")), null, 1000, 1000))
             {
+                var sampled = options.Rate == 0 ? sustained.SampleAsync(() => loki.EntryCount, clock, sampling.Token) : Task.CompletedTask;
                 await loki.WaitUntilAsync(l => l.EntryCount >= total, TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+                await sampling.CancelAsync().ConfigureAwait(false);
+                await sampled.ConfigureAwait(false);
             }
 
             await writing.ConfigureAwait(false);
@@ -149,9 +162,11 @@ public static class PipelineBenchmark
             var bytes = total * (options.LineBytes + 1.0);
             return new PipelineResult(
                 options, total, seconds, total / seconds, bytes / seconds / 1_000_000, cpu / total * 1_000_000, steadyShare, peakRss,
-                latencies.Percentile(0.50), latencies.Percentile(0.99), raw, report.ExactlyOnce, summary)
+                latencies.Percentile(0.50), latencies.Percentile(0.99), raw?.LinesPerSecond, report.ExactlyOnce, summary)
             {
                 RecoverySeconds = recovery.Seconds,
+                SustainedLinesPerSecond = sustained.LinesPerSecond,
+                RawSustainedLinesPerSecond = raw?.SustainedLinesPerSecond,
                 CpuShareByWindow = windows?.Shares() ?? [],
                 CpuWindowSeconds = windows?.Length.TotalSeconds ?? 0,
             };
@@ -228,17 +243,12 @@ public static class PipelineBenchmark
     }
 
     /// <summary>Delays from each entry's timestamp to the push that delivered it.</summary>
-    private sealed class LatencyRecorder(bool enabled)
+    private sealed class LatencyRecorder
     {
         private readonly List<double> _milliseconds = [];
 
         public void Record(DateTimeOffset at, IReadOnlyList<ReceivedEntry> entries)
         {
-            if (!enabled)
-            {
-                return;
-            }
-
             var nowNanos = (at.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
             lock (_milliseconds)
             {
@@ -253,7 +263,7 @@ public static class PipelineBenchmark
         {
             lock (_milliseconds)
             {
-                if (!enabled || _milliseconds.Count == 0)
+                if (_milliseconds.Count == 0)
                 {
                     return null;
                 }

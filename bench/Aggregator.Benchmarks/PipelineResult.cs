@@ -27,8 +27,18 @@ public sealed record PipelineResult(
     /// <summary>The length of each window of <see cref="CpuShareByWindow"/>.</summary>
     public double CpuWindowSeconds { get; init; }
 
+    /// <summary>In throughput mode: the rate while a tenth to nine tenths of the lines arrived (<see cref="SustainedRate"/>).</summary>
+    public double? SustainedLinesPerSecond { get; init; }
+
     /// <summary>Throughput against the raw baseline, when it was measured.</summary>
     public double? Ratio => RawLinesPerSecond is { } raw && raw > 0 ? LinesPerSecond / raw : null;
+
+    /// <summary>The raw baseline's rate between a tenth and nine tenths of the lines read, when it was measured.</summary>
+    public double? RawSustainedLinesPerSecond { get; init; }
+
+    /// <summary>The sustained rate against the raw baseline's, measured alike, when both were.</summary>
+    public double? SustainedRatio =>
+        RawSustainedLinesPerSecond is { } raw && raw > 0 && SustainedLinesPerSecond is { } sustained ? sustained / raw : null;
 
     /// <summary>The human-readable report, then the machine-readable last line.</summary>
     public IEnumerable<string> Report()
@@ -39,6 +49,13 @@ public sealed record PipelineResult(
         var members = o.Members > 1 ? F($", {o.Members} cluster members sharing the cores") : string.Empty;
         yield return F($"run: {o.Containers} containers, {o.LineBytes} B lines, {load}{idle}{members}, BATCH_TIMEOUT {o.BatchTimeoutSeconds} s");
         yield return F($"aggregator: {Lines} lines in {Seconds:0.00} s = {LinesPerSecond:0} lines/s, {MegabytesPerSecond:0.0} MB/s");
+        if (SustainedLinesPerSecond is { } sustained)
+        {
+            var against = SustainedRatio is { } ratio ? F($"; aggregator/raw = {ratio:0.00}, against the raw baseline's rate measured alike") : string.Empty;
+            yield return F($"sustained: {sustained:0} lines/s, {sustained * (o.LineBytes + 1) / 1_000_000:0.0} MB/s between a tenth and nine tenths of the lines in Loki{against} ") +
+                "(the average above also holds the start and the last partial batches' wait for BATCH_TIMEOUT)";
+        }
+
         var when = o.Rate > 0 ? "in the steady state (after the first third)" : "while reading";
         yield return F($"cpu: {CpuSecondsPerMillionLines:0.00} cpu-seconds per million lines, {CpuShareOfOneCore * 100:0.0}% of one core on average {when}");
         if (CpuShareByWindow.Count > 0)
@@ -58,7 +75,8 @@ public sealed record PipelineResult(
             : F($"latency (line written -> Loki acknowledged): p50 {LatencyP50Ms:0} ms, p99 {LatencyP99Ms:0} ms");
         yield return RawLinesPerSecond is null
             ? "raw baseline: skipped"
-            : F($"raw baseline (read the same streams, discard): {RawLinesPerSecond:0} lines/s; aggregator/raw = {Ratio:0.00}");
+            : F($"raw baseline (read the same streams, discard): {RawLinesPerSecond:0} lines/s; aggregator/raw = {Ratio:0.00}") +
+              (RawSustainedLinesPerSecond is { } rawSustained ? F($"; sustained {rawSustained:0} lines/s") : string.Empty);
         yield return $"delivery: {DeliverySummary}";
         yield return F($"lines_per_s={LinesPerSecond:0} raw_lines_per_s={RawLinesPerSecond ?? 0:0} ratio={Ratio ?? 0:0.00} exactly_once={(ExactlyOnce ? "true" : "false")} peak_rss_mib={PeakRssMiB:0.0}");
     }

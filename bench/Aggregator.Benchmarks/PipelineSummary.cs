@@ -10,6 +10,11 @@ public static class PipelineSummary
     {
         yield return F($"over {runs.Count} runs, median (min-max):");
         yield return Figure("lines/s", runs.Select(r => r.LinesPerSecond), "0");
+        if (runs.All(r => r.SustainedLinesPerSecond is not null))
+        {
+            yield return Figure("sustained lines/s (a tenth to nine tenths in Loki)", runs.Select(r => r.SustainedLinesPerSecond!.Value), "0");
+        }
+
         yield return Figure(runs[0].Options.Rate > 0 ? "% of one core (steady state)" : "% of one core (while reading)", runs.Select(r => r.CpuShareOfOneCore * 100), "0.0");
         yield return Figure("cpu-seconds per million lines", runs.Select(r => r.CpuSecondsPerMillionLines), "0.00");
         yield return Figure("peak RSS MiB", runs.Select(r => r.PeakRssMiB), "0.0");
@@ -24,6 +29,11 @@ public static class PipelineSummary
         {
             yield return Figure("raw baseline lines/s", runs.Select(r => r.RawLinesPerSecond!.Value), "0");
             yield return Figure("aggregator/raw", runs.Select(r => r.Ratio!.Value), "0.00");
+            if (runs.All(r => r.SustainedRatio is not null))
+            {
+                yield return Figure("raw baseline sustained lines/s", runs.Select(r => r.RawSustainedLinesPerSecond!.Value), "0");
+                yield return Figure("sustained aggregator/raw", runs.Select(r => r.SustainedRatio!.Value), "0.00");
+            }
         }
 
         var exactlyOnce = runs.All(r => r.ExactlyOnce);

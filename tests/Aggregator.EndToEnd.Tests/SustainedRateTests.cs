@@ -1,0 +1,45 @@
+using Aggregator.Benchmarks;
+
+namespace Aggregator.EndToEnd.Tests;
+
+/// <summary>The benchmark's sustained rate: measured between the first samples at a tenth and at nine tenths of the lines.</summary>
+public sealed class SustainedRateTests
+{
+    [Fact]
+    public void The_window_runs_from_the_first_sample_at_a_tenth_to_the_first_at_nine_tenths()
+    {
+        var rate = new SustainedRate(1_000);
+
+        // A slow start and a long wait for the last lines, both outside the window.
+        foreach (var (seconds, lines) in new[] { (0.0, 0L), (1.0, 50L), (2.0, 150L), (3.0, 550L), (4.0, 950L), (9.0, 1_000L) })
+        {
+            rate.Sample(TimeSpan.FromSeconds(seconds), lines);
+        }
+
+        Assert.Equal((950 - 150) / 2.0, rate.LinesPerSecond);
+    }
+
+    [Fact]
+    public void A_run_that_crossed_both_ends_between_two_samples_has_no_sustained_rate()
+    {
+        var rate = new SustainedRate(1_000);
+        rate.Sample(TimeSpan.Zero, 0);
+        rate.Sample(TimeSpan.FromSeconds(0.01), 1_000);
+
+        Assert.Null(rate.LinesPerSecond);
+    }
+
+    [Fact]
+    public void The_sustained_ratio_compares_with_the_raw_baselines_rate_measured_alike()
+    {
+        var result = new PipelineResult(new PipelineOptions(), 4_000_000, 4, 1_000_000, 121, 0.7, 0.75, 190, null, null, 4_000_000, true, "summary")
+        {
+            SustainedLinesPerSecond = 2_000_000,
+            RawSustainedLinesPerSecond = 5_000_000,
+        };
+
+        Assert.Equal(0.25, result.Ratio);
+        Assert.Equal(0.4, result.SustainedRatio);
+        Assert.Contains(result.Report(), line => line.StartsWith("sustained: 2000000 lines/s, 242.0 MB/s", StringComparison.Ordinal) && line.Contains("aggregator/raw = 0.40", StringComparison.Ordinal));
+    }
+}
