@@ -19,7 +19,7 @@ public static class PipelineBenchmark
     public static async Task<PipelineResult> RunAsync(PipelineOptions options, TextWriter progress, CancellationToken cancellation)
     {
         await using var kubernetes = await KubernetesApiDouble.StartAsync(
-            new KubernetesDoubleOptions { BookmarkInterval = TimeSpan.FromSeconds(30) }, cancellation).ConfigureAwait(false);
+            new KubernetesDoubleOptions { BookmarkInterval = TimeSpan.FromSeconds(30), Tls = options.Tls }, cancellation).ConfigureAwait(false);
         await using var loki = await LokiDouble.StartAsync(new LokiDoubleOptions { MaxLineSizeBytes = null, KeepLines = false }, cancellation).ConfigureAwait(false);
         var directory = Directory.CreateTempSubdirectory("aggregator-bench-");
         try
@@ -50,8 +50,8 @@ public static class PipelineBenchmark
                 progress.WriteLine("raw baseline: reading every stream and discarding it, twice…");
                 // The better of two reads: the first also compiles the double's serving path, and a ceiling measured
                 // on cold code would flatter the ratio.
-                var first = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container, options.TotalLines).ConfigureAwait(false);
-                var second = await RawBaseline.MeasureAsync(kubernetes.BaseUri, Ns, pods, Container, options.TotalLines).ConfigureAwait(false);
+                var first = await RawBaseline.MeasureAsync(kubernetes, Ns, pods, Container, options.TotalLines).ConfigureAwait(false);
+                var second = await RawBaseline.MeasureAsync(kubernetes, Ns, pods, Container, options.TotalLines).ConfigureAwait(false);
                 raw = RawRate.Better(first, second);
                 progress.WriteLine(F($"raw baseline: {raw.LinesPerSecond:0} lines/s"));
             }

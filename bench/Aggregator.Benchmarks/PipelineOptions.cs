@@ -11,6 +11,7 @@ namespace Aggregator.Benchmarks;
 /// <param name="SkipBaseline">Leave out the raw baseline (a smoke run).</param>
 /// <param name="Members">Aggregators run as one cluster (MODE=cluster) when more than one.</param>
 /// <param name="KillAfterSeconds">In rate mode with several members: kill one member (SIGKILL) this long into the run.</param>
+/// <param name="Tls">Serve the Kubernetes API over TLS (HTTP/2 or HTTP/1.1 by ALPN), as a real API server does.</param>
 public sealed record PipelineOptions(
     int Containers = 100,
     int LineBytes = 120,
@@ -21,7 +22,8 @@ public sealed record PipelineOptions(
     double BatchTimeoutSeconds = 1,
     bool SkipBaseline = false,
     int Members = 1,
-    double KillAfterSeconds = 0)
+    double KillAfterSeconds = 0,
+    bool Tls = false)
 {
     /// <summary>Lines the run writes in all.</summary>
     public long TotalLines => Rate > 0 ? (long)Rate * DurationSeconds : (long)Containers * LinesPerContainer;

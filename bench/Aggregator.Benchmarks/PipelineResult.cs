@@ -47,7 +47,8 @@ public sealed record PipelineResult(
         var load = o.Rate > 0 ? F($"{o.Rate} lines/s for {o.DurationSeconds} s") : F($"{o.LinesPerContainer} pre-written lines each");
         var idle = o.IdleContainers > 0 ? F($", {o.IdleContainers} idle containers") : string.Empty;
         var members = o.Members > 1 ? F($", {o.Members} cluster members sharing the cores") : string.Empty;
-        yield return F($"run: {o.Containers} containers, {o.LineBytes} B lines, {load}{idle}{members}, BATCH_TIMEOUT {o.BatchTimeoutSeconds} s");
+        var tls = o.Tls ? ", the Kubernetes API over TLS" : string.Empty;
+        yield return F($"run: {o.Containers} containers, {o.LineBytes} B lines, {load}{idle}{members}{tls}, BATCH_TIMEOUT {o.BatchTimeoutSeconds} s");
         yield return F($"aggregator: {Lines} lines in {Seconds:0.00} s = {LinesPerSecond:0} lines/s, {MegabytesPerSecond:0.0} MB/s");
         if (SustainedLinesPerSecond is { } sustained)
         {

@@ -20,16 +20,18 @@ public static class Program
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip the raw baseline" };
         var members = new Option<int>("--members") { Description = "Run this many aggregators as one cluster (MODE=cluster)", DefaultValueFactory = _ => 1 };
         var killAfter = new Option<double>("--kill-after") { Description = "With --members and --rate: kill one member (SIGKILL) this many seconds in" };
+        var tls = new Option<bool>("--tls") { Description = "Serve the Kubernetes API over TLS (HTTP/2 by ALPN), as a real API server does" };
         var repeat = new Option<int>("--repeat") { Description = "Run this many times and end with the medians", DefaultValueFactory = _ => 1 };
         var pipeline = new Command("pipeline", "Run the aggregator against the doubles and print throughput, CPU, memory, latency and the raw baseline.")
         {
-            containers, lineBytes, lines, rate, duration, idle, batchTimeout, noBaseline, members, killAfter, repeat,
+            containers, lineBytes, lines, rate, duration, idle, batchTimeout, noBaseline, members, killAfter, tls, repeat,
         };
         pipeline.SetAction(async (parse, cancellation) =>
         {
             var options = new PipelineOptions(
                 parse.GetValue(containers), parse.GetValue(lineBytes), parse.GetValue(lines), parse.GetValue(rate), parse.GetValue(duration),
-                parse.GetValue(idle), parse.GetValue(batchTimeout), parse.GetValue(noBaseline), Math.Max(1, parse.GetValue(members)), parse.GetValue(killAfter));
+                parse.GetValue(idle), parse.GetValue(batchTimeout), parse.GetValue(noBaseline), Math.Max(1, parse.GetValue(members)), parse.GetValue(killAfter),
+                parse.GetValue(tls));
             var runs = new List<PipelineResult>();
             var times = Math.Max(1, parse.GetValue(repeat));
             for (var run = 1; run <= times; run++)

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Aggregator.Simulation.Kubernetes;
 
 namespace Aggregator.Benchmarks;
 
@@ -6,9 +9,27 @@ namespace Aggregator.Benchmarks;
 public static class RawBaseline
 {
     /// <summary>Reads every container's whole log at once, counting lines; <paramref name="lines"/> is how many they hold.</summary>
-    public static async Task<RawRate> MeasureAsync(Uri apiServer, string ns, IReadOnlyList<string> pods, string container, long lines)
+    /// <remarks>Over TLS as the aggregator reads: HTTP/2, more connections as the server's stream limit requires.</remarks>
+    public static async Task<RawRate> MeasureAsync(KubernetesApiDouble apiServer, string ns, IReadOnlyList<string> pods, string container, long lines)
     {
-        using var http = new HttpClient { BaseAddress = apiServer, Timeout = Timeout.InfiniteTimeSpan };
+        using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        if (apiServer.CertificateAuthority is { } authority)
+        {
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { authority },
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+        }
+
+        using var http = new HttpClient(handler)
+        {
+            BaseAddress = apiServer.BaseUri,
+            Timeout = Timeout.InfiniteTimeSpan,
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         var counted = 0L;
         var sustained = new SustainedRate(lines);
         using var sampling = new CancellationTokenSource();

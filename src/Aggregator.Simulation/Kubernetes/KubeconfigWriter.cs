@@ -1,10 +1,10 @@
 namespace Aggregator.Simulation.Kubernetes;
 
-/// <summary>Writes a kubeconfig that points a client at the double: plain http, no credentials.</summary>
+/// <summary>Writes a kubeconfig that points a client at the double: no credentials, and its CA when it serves HTTPS.</summary>
 /// <remarks>The context names no user: KubernetesClient rejects a named user that has no credentials.</remarks>
 internal static class KubeconfigWriter
 {
-    public static string Write(string path, Uri server, string ns)
+    public static string Write(string path, Uri server, string ns, string? authorityPem = null)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
@@ -12,6 +12,9 @@ internal static class KubeconfigWriter
             Directory.CreateDirectory(directory);
         }
 
+        var authority = authorityPem is null
+            ? string.Empty
+            : Environment.NewLine + "    certificate-authority-data: " + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(authorityPem));
         var text = $"""
             apiVersion: v1
             kind: Config
@@ -19,7 +22,7 @@ internal static class KubeconfigWriter
             clusters:
             - name: kubernetes-double
               cluster:
-                server: {server.GetLeftPart(UriPartial.Authority)}
+                server: {server.GetLeftPart(UriPartial.Authority)}{authority}
             users: []
             contexts:
             - name: kubernetes-double

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -18,20 +19,30 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     private readonly LogStreamTracker tracker;
     private readonly KubernetesApiRouter router;
     private readonly CancellationTokenSource stopping;
+    private readonly DoubleCertificates? certificates;
 
     private KubernetesApiDouble(
-        WebApplication app, ClusterState cluster, LogStreamTracker tracker, KubernetesApiRouter router, CancellationTokenSource stopping)
+        WebApplication app,
+        ClusterState cluster,
+        LogStreamTracker tracker,
+        KubernetesApiRouter router,
+        CancellationTokenSource stopping,
+        DoubleCertificates? certificates)
     {
         this.app = app;
         this.cluster = cluster;
         this.tracker = tracker;
         this.router = router;
         this.stopping = stopping;
+        this.certificates = certificates;
         app.Run(router.HandleAsync);
     }
 
-    /// <summary>The server's address, <c>http://127.0.0.1:PORT</c>.</summary>
+    /// <summary>The server's address, <c>http://127.0.0.1:PORT</c> (<c>https://</c> with <see cref="KubernetesDoubleOptions.Tls"/>).</summary>
     public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>With <see cref="KubernetesDoubleOptions.Tls"/>: the CA that signed the server's certificate (no private key).</summary>
+    public X509Certificate2? CertificateAuthority => certificates?.Authority;
 
     /// <summary>Every pods/log request received, in arrival order, with the status it was answered.</summary>
     public IReadOnlyList<LogRequestRecord> LogRequests => router.LogRequests;
@@ -58,6 +69,7 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
     public static async Task<KubernetesApiDouble> StartAsync(KubernetesDoubleOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KubernetesDoubleOptions();
+        var certificates = options.Tls ? DoubleCertificates.Create() : null;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole()
 
@@ -69,7 +81,20 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MinResponseDataRate = null;
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                if (certificates is null)
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                }
+                else
+                {
+                    // As the API server: HTTP/2 to a client that offers it (ALPN), HTTP/1.1 to one that does not.
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(certificates.Server);
+                }
+            });
         });
         var app = builder.Build();
         var stopping = new CancellationTokenSource();
@@ -77,7 +102,7 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
         var tracker = new LogStreamTracker();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Aggregator.Simulation.Kubernetes");
         var router = new KubernetesApiRouter(cluster, tracker, options, logger, stopping.Token);
-        var double_ = new KubernetesApiDouble(app, cluster, tracker, router, stopping);
+        var double_ = new KubernetesApiDouble(app, cluster, tracker, router, stopping, certificates);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -93,8 +118,11 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
         return double_;
     }
 
-    /// <summary>Writes a kubeconfig whose server is <see cref="BaseUri"/> (plain http, no auth, namespace "default"); returns the path.</summary>
-    public string WriteKubeconfig(string path) => KubeconfigWriter.Write(path, BaseUri, "default");
+    /// <summary>
+    /// Writes a kubeconfig whose server is <see cref="BaseUri"/> (no auth, namespace "default"; with
+    /// <see cref="KubernetesDoubleOptions.Tls"/>, the double's CA as <c>certificate-authority-data</c>); returns the path.
+    /// </summary>
+    public string WriteKubeconfig(string path) => KubeconfigWriter.Write(path, BaseUri, "default", certificates?.AuthorityPem);
 
     /// <summary>
     /// Creates a Pending pod whose containers wait (ContainerCreating, or PodInitializing behind init containers).
@@ -226,5 +254,6 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
 
         await app.DisposeAsync().ConfigureAwait(false);
         stopping.Dispose();
+        certificates?.Dispose();
     }
 }

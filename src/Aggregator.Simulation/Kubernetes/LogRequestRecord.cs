@@ -15,6 +15,12 @@ public sealed record LogRequestRecord(
     int StatusCode,
     DateTimeOffset ReceivedAt)
 {
+    /// <summary>The request's protocol as the server saw it: <c>HTTP/1.1</c>, or <c>HTTP/2</c> over TLS.</summary>
+    public string Protocol { get; init; } = "HTTP/1.1";
+
+    /// <summary>The connection that carried the request: HTTP/2 requests share one.</summary>
+    public string ConnectionId { get; init; } = string.Empty;
+
     /// <summary>The <c>container</c> parameter, if sent.</summary>
     public string? Container => Get("container");
 

@@ -43,7 +43,11 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
     }
 
     public static LogRequestRecord Describe(HttpRequest request, string ns, string pod, int status, DateTimeOffset receivedAt) =>
-        new(ns, pod, request.Query.ToDictionary(p => p.Key, p => request.Query.First(p.Key)!, StringComparer.Ordinal), status, receivedAt);
+        new(ns, pod, request.Query.ToDictionary(p => p.Key, p => request.Query.First(p.Key)!, StringComparer.Ordinal), status, receivedAt)
+        {
+            Protocol = request.Protocol,
+            ConnectionId = request.HttpContext.Connection.Id,
+        };
 
     private static async Task StreamAsync(
         HttpContext context, ContainerInstance instance, LogQuery query, TrackedLogStream stream, CancellationToken cancellationToken)
