@@ -26,7 +26,7 @@ public static class AggregatorAkkaExtensions
         {
             var (pipeline, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime);
             var dependencies = new TailDependencies(
-                new KubernetesPodApi((Kubernetes)kubernetes), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
+                new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                 settings.ResumeFromLoki ? positions : null);
             var tails = system.ActorOf(ContainerTails.Props(dependencies), "tails");
             var watchers = settings.Namespaces

@@ -78,7 +78,7 @@ public static class AggregatorClusterExtensions
                     ShippedPositions.Props(replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush), "shipped-positions");
                 var (pipeline, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
                 var dependencies = new TailDependencies(
-                    new KubernetesPodApi((Kubernetes)kubernetes), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
+                    new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                     new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));
                 entities = new TailEntityDependencies(dependencies, settings.Discovery, written, cluster.HandOffFlush);
                 registry.Register<LokiPusher>(pusher);

@@ -187,6 +187,12 @@ public sealed class KubernetesOptions
 
     /// <summary>Seconds a single watch request lasts before it is renewed.</summary>
     public int WatchTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>
+    /// Speak HTTP/1.1 to the API server even where it offers HTTP/2 (for a proxy in between that handles HTTP/2
+    /// badly): every tailed container then holds a TLS connection of its own.
+    /// </summary>
+    public bool DisableHttp2 { get; set; }
 }
 
 /// <summary>Cluster mode settings: remoting, seeds, and how work moves between members.</summary>

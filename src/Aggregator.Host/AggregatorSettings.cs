@@ -164,6 +164,7 @@ public sealed record AggregatorSettings(
         }
 
         configuration.HttpClientTimeout = TimeSpan.FromSeconds(Positive(options.RequestTimeoutSeconds, "Aggregator:Kubernetes:RequestTimeoutSeconds"));
+        configuration.DisableHttp2 = options.DisableHttp2;
         return configuration;
     }
 

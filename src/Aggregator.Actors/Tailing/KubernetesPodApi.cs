@@ -9,11 +9,23 @@ namespace Aggregator.Actors.Tailing;
 /// <see cref="IPodApi"/> over KubernetesClient: the log request goes through the client's own HttpClient,
 /// base URI and credentials (so token rotation and TLS settings apply), but is built by hand.
 /// </summary>
-public sealed class KubernetesPodApi(Kubernetes client) : IPodApi
+/// <remarks>
+/// Like the client's own requests, it asks for HTTP/2 unless the configuration disables it
+/// (<paramref name="disableHttp2"/>): an API server over TLS then carries every log stream and the watch on a few
+/// connections (one per 250 streams, the server's default limit), where HTTP/1.1 takes a TLS connection for each
+/// tailed container. Over plain http it stays HTTP/1.1.
+/// </remarks>
+public sealed class KubernetesPodApi(Kubernetes client, bool disableHttp2 = false) : IPodApi
 {
     public async Task<Stream> OpenLogAsync(PodLogRequest request, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseUri, request.RelativeUri()));
+        if (!disableHttp2)
+        {
+            message.Version = HttpVersion.Version20;
+            message.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
+
         if (client.Credentials is not null)
         {
             await client.Credentials.ProcessHttpRequestAsync(message, cancellationToken).ConfigureAwait(false);
