@@ -14,7 +14,7 @@ internal static class KubeconfigWriter
 
         var authority = authorityPem is null
             ? string.Empty
-            : Environment.NewLine + "    certificate-authority-data: " + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(authorityPem));
+            : "\n    certificate-authority-data: " + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(authorityPem));
         var text = $"""
             apiVersion: v1
             kind: Config
