@@ -18,6 +18,17 @@ public sealed partial class BenchmarkSmokeTests
         Assert.Matches(MachineReadable(), result.Report().Last());
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Over_TLS_the_raw_baseline_and_the_aggregator_both_read_the_double_and_every_line_arrives_once()
+    {
+        var result = await PipelineBenchmark.RunAsync(
+            new PipelineOptions(Containers: 5, LinesPerContainer: 2000, BatchTimeoutSeconds: 0.2, Tls: true), TextWriter.Null, CancellationToken.None);
+
+        Assert.True(result.ExactlyOnce, result.DeliverySummary);
+        Assert.True(result.RawLinesPerSecond > 0);
+        Assert.Contains(result.Report(), line => line.Contains("the Kubernetes API over TLS", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Repeated_runs_end_with_the_medians_and_are_exactly_once_only_when_every_run_was()
     {
