@@ -93,7 +93,14 @@ public static class ContainerLogReader
                 }
 
                 // Only stopping may interrupt this wait: the entries are read already and must go on.
-                await dependencies.Budget.AcquireAsync(weight, stop).ConfigureAwait(false);
+                var acquiring = dependencies.Budget.AcquireAsync(weight, stop);
+                if (!acquiring.IsCompleted)
+                {
+                    // Held back (Loki is slow, or many tails catch up at once): wait without the read buffer.
+                    _reader!.Compact();
+                }
+
+                await acquiring.ConfigureAwait(false);
                 foreach (var chunk in chunks)
                 {
                     dependencies.Counters.Read(chunk);

@@ -48,6 +48,9 @@ public sealed class LogLineReader : IDisposable
     /// </summary>
     public LineBlock? Block { get; private set; }
 
+    /// <summary>The size of the read buffer held right now (for tests).</summary>
+    internal int HeldBufferBytes => _buffer.Length;
+
     /// <summary>Bytes of an unfinished last line that were left unread when the body ended.</summary>
     public int UnfinishedBytes => _end - _start;
 
@@ -88,10 +91,15 @@ public sealed class LogLineReader : IDisposable
 
                 _buffer = ArrayPool<byte>.Shared.Rent(_bufferBytes);
             }
-            else if (_end == _buffer.Length || (_readsFilledBuffer >= 2 && _buffer.Length < BusyBufferBytes))
+            else if (_buffer.Length < _bufferBytes || _end == _buffer.Length || (_readsFilledBuffer >= 2 && _buffer.Length < BusyBufferBytes))
             {
-                _readsFilledBuffer = 0;
-                _bufferBytes = _buffer.Length * 2;
+                // Smaller than its size only after Compact: back to that size, which says how busy the tail is.
+                if (_buffer.Length >= _bufferBytes)
+                {
+                    _readsFilledBuffer = 0;
+                    _bufferBytes = _buffer.Length * 2;
+                }
+
                 var larger = ArrayPool<byte>.Shared.Rent(_bufferBytes);
                 Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
                 ArrayPool<byte>.Shared.Return(_buffer);
@@ -107,6 +115,30 @@ public sealed class LogLineReader : IDisposable
             _readsFilledBuffer = _end + read == _buffer.Length ? _readsFilledBuffer + 1 : 0;
             _end += read;
         }
+    }
+
+    /// <summary>
+    /// Gives the read buffer back while the caller waits for something else (room in the memory budget), keeping
+    /// only the unfinished last line's bytes; the next read takes a buffer of the former size again.
+    /// </summary>
+    /// <remarks>
+    /// A tail held back in a catch-up would otherwise keep a buffer of up to 64 KiB outside the budget, beside the
+    /// lines it waits to hand on: a thousand tails, tens of MiB.
+    /// </remarks>
+    public void Compact()
+    {
+        var unfinished = _end - _start;
+        if (_buffer.Length == 0 || unfinished * 2 > _buffer.Length)
+        {
+            return;
+        }
+
+        var kept = unfinished == 0 ? [] : ArrayPool<byte>.Shared.Rent(unfinished);
+        Buffer.BlockCopy(_buffer, _start, kept, 0, unfinished);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = kept;
+        _start = 0;
+        _end = unfinished;
     }
 
     private int TakeBufferedLines(List<KubeletLine> into)

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Text;
 using Aggregator.Actors.Tailing;
@@ -29,6 +30,49 @@ public sealed class LogLineReaderTests
 
     private static Task<(List<KubeletLine> Lines, int Unfinished)> ReadAll(string body, int maxChunk = 7) =>
         ReadAll(Encoding.UTF8.GetBytes(body), maxChunk);
+
+    [Fact(Timeout = 30000)]
+    public async Task Compacted_between_reads_the_reader_keeps_only_the_unfinished_line_and_reads_on_with_its_former_buffer()
+    {
+        var pipe = new Pipe();
+        using var reader = new LogLineReader(pipe.Reader.AsStream(), initialBufferBytes: 8 * 1024);
+        var lines = new List<KubeletLine>();
+        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes($"{Ts1} first line\n{Ts2} second li"));
+
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        Assert.Equal(8 * 1024, reader.HeldBufferBytes);
+        reader.Compact();
+        Assert.InRange(reader.HeldBufferBytes, $"{Ts2} second li".Length, 64);
+
+        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes("ne\n"));
+        await pipe.Writer.CompleteAsync();
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        Assert.Equal(8 * 1024, reader.HeldBufferBytes);
+        Assert.Equal([new KubeletLine(Nanos1, "first line", hadTimestamp: true), new KubeletLine(Nanos2, "second line", hadTimestamp: true)], lines);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Compacting_after_every_read_changes_no_line()
+    {
+        var body = new StringBuilder();
+        for (var i = 0; i < 200; i++)
+        {
+            body.Append(KubeletTimestamp.Format(Nanos1 + i)).Append(" line number ").Append(i).Append(' ', i % 37).Append('\n');
+        }
+
+        using var reader = new LogLineReader(new TrickleStream(Encoding.UTF8.GetBytes(body.ToString()), maxChunk: 97), initialBufferBytes: 64);
+        var lines = new List<KubeletLine>();
+        while (await reader.ReadLinesAsync(lines, CancellationToken.None))
+        {
+            reader.Compact();
+        }
+
+        Assert.Equal(200, lines.Count);
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(new KubeletLine(Nanos1 + i, $"line number {i}" + new string(' ', i % 37), hadTimestamp: true), lines[i]);
+        }
+    }
 
     [Fact(Timeout = 30000)]
     public async Task Lines_split_across_reads_of_one_to_seven_bytes_come_out_whole()
