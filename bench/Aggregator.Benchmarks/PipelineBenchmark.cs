@@ -165,6 +165,7 @@ public static class PipelineBenchmark
                 latencies.Percentile(0.50), latencies.Percentile(0.99), raw?.LinesPerSecond, report.ExactlyOnce, summary)
             {
                 RecoverySeconds = recovery.Seconds,
+                PushRequests = loki.Pushes.Count,
                 SustainedLinesPerSecond = sustained.LinesPerSecond,
                 RawSustainedLinesPerSecond = raw?.SustainedLinesPerSecond,
                 CpuShareByWindow = windows?.Shares() ?? [],

@@ -30,6 +30,9 @@ public sealed record PipelineResult(
     /// <summary>In throughput mode: the rate while a tenth to nine tenths of the lines arrived (<see cref="SustainedRate"/>).</summary>
     public double? SustainedLinesPerSecond { get; init; }
 
+    /// <summary>Push requests the Loki double answered.</summary>
+    public int PushRequests { get; init; }
+
     /// <summary>Throughput against the raw baseline, when it was measured.</summary>
     public double? Ratio => RawLinesPerSecond is { } raw && raw > 0 ? LinesPerSecond / raw : null;
 
@@ -65,6 +68,11 @@ public sealed record PipelineResult(
         }
 
         yield return F($"memory: peak RSS {PeakRssMiB:0.0} MiB") + (o.Members > 1 ? " (the largest member)" : string.Empty);
+        if (PushRequests > 0)
+        {
+            yield return F($"loki: {PushRequests} push requests, {PushRequests / Seconds:0.0} a second, {(double)Lines / PushRequests:0} lines each on average");
+        }
+
         if (o.KillAfterSeconds > 0)
         {
             yield return RecoverySeconds is { } recovery
