@@ -42,7 +42,7 @@ public static class AggregatorAkkaExtensions
             });
             ShippingPipeline.AddFlushTask(system, resolver, pipeline, settings, runtime);
 
-            registry.Register<LokiPusher>(pusher);
+            registry.Register<PushDispatcher>(pusher);
             registry.Register<ContainerTails>(tails);
             ShippingPipeline.KnowNamespaces(settings, runtime);
             runtime.Tails = tails;

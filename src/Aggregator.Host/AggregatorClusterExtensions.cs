@@ -81,7 +81,7 @@ public static class AggregatorClusterExtensions
                     new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                     new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));
                 entities = new TailEntityDependencies(dependencies, settings.Discovery, written, cluster.HandOffFlush);
-                registry.Register<LokiPusher>(pusher);
+                registry.Register<PushDispatcher>(pusher);
                 registry.Register<ShippedPositions>(written);
                 ShippingPipeline.AddFlushTask(system, resolver, pipeline, settings, runtime);
             })

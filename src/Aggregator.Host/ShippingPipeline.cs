@@ -29,22 +29,20 @@ internal static class ShippingPipeline
     public static int GraceSeconds(AggregatorSettings settings) => (int)settings.ShutdownGrace.TotalSeconds + 1;
 
     /// <summary>
-    /// Starts one pusher per lane and the stream graph feeding them; <paramref name="settled"/> hears of every batch
-    /// Loki has settled. The pipeline is recorded in <paramref name="runtime"/>.
+    /// Starts the dispatcher with one pusher per lane and the stream graph feeding it; <paramref name="settled"/>
+    /// hears of every batch Loki has settled. The pipeline is recorded in <paramref name="runtime"/>.
     /// </summary>
     public static (LogPipeline Pipeline, IActorRef Pusher) Start(
         ActorSystem system, AggregatorSettings settings, ILogShipper shipper, AggregatorRuntime runtime, Action<PushBatch>? settled = null)
     {
         var materializer = system.Materializer(namePrefix: "pipeline");
-        // One pusher per lane: the lanes' requests are in flight together.
-        var pushers = Enumerable.Range(0, settings.Pipeline.Lanes)
-            .Select(lane => system.ActorOf(
-                LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum), $"loki-pusher-{lane}"))
-            .ToList();
-        var pipeline = LogPipeline.Start(settings.Pipeline, pushers, materializer, runtime.Budget, settled);
+        // One pusher per lane: at full speed every lane's request is in flight together.
+        var pusher = LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum);
+        var dispatcher = system.ActorOf(PushDispatcher.Props(pusher, settings.Pipeline.Lanes, settings.Pipeline), "loki-push");
+        var pipeline = LogPipeline.Start(settings.Pipeline, dispatcher, materializer, runtime.Budget, settled);
         runtime.System = system;
         runtime.Pipeline = pipeline;
-        return (pipeline, pushers[0]);
+        return (pipeline, dispatcher);
     }
 
     /// <summary>

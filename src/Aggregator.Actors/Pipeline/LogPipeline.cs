@@ -38,20 +38,19 @@ public sealed class LogPipeline
     public Task Completion { get; }
 
     /// <summary>
-    /// Starts a graph per lane. Each lane pushes through its own pusher (a <see cref="LokiPusher"/>), one request at a
-    /// time: requests of different lanes are in flight together, while a stream, which always takes the same
-    /// lane, reaches Loki in the order it was read. What Loki has settled is given back to <paramref name="budget"/>,
+    /// Starts a graph per lane. Each lane hands its batches to <paramref name="pusher"/> (a <see cref="PushDispatcher"/>),
+    /// one batch at a time: batches of different lanes are in flight together, while a stream, which always takes the
+    /// same lane, reaches Loki in the order it was read. What Loki has settled is given back to <paramref name="budget"/>,
     /// which the tails take from as they read. <paramref name="settled"/>, when given, hears of every batch Loki has
     /// settled, in each lane's order (from the lanes' threads): what replicated positions are made of.
     /// </summary>
     public static LogPipeline Start(
-        PipelineSettings settings, IReadOnlyList<IActorRef> pushers, IMaterializer materializer, BufferBudget budget, Action<PushBatch>? settled = null)
+        PipelineSettings settings, IActorRef pusher, IMaterializer materializer, BufferBudget budget, Action<PushBatch>? settled = null)
     {
         var intake = new LaneIntake(Math.Max(1, settings.Lanes));
         var lanes = new Task[intake.Lanes.Count];
         for (var lane = 0; lane < lanes.Length; lane++)
         {
-            var pusher = pushers[lane % pushers.Count];
             lanes[lane] = ChannelSource.FromReader(intake.Lanes[lane])
                 .Via(LaneBatching(settings))
                 .SelectAsync(1, async batch =>

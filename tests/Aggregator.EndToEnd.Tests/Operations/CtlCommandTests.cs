@@ -87,7 +87,8 @@ public sealed class CtlCommandTests
         var json = JsonDocument.Parse(await Ctl.AgainstAsync(test, "actor", "hierarchy", "--json")).RootElement;
 
         Assert.StartsWith("/user  (", tree, StringComparison.Ordinal);
-        Assert.Matches(@"─ loki-pusher\S*  \(LokiPusher\)", tree);
+        Assert.Contains("─ loki-push  (PushDispatcher)", tree, StringComparison.Ordinal);
+        Assert.Matches(@"─ pusher-\d+  \(LokiPusher\)", tree);
         Assert.Contains("─ pod-watcher-shop  (PodWatcher)", tree, StringComparison.Ordinal);
         Assert.Contains("─ tails  (ContainerTails)", tree, StringComparison.Ordinal);
         // Each tail is the registry's own child, named by its tail id: no supervisor stands between them.

@@ -151,10 +151,10 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
 
         var pushed = await RunPipeline(settings, entries, settleOnNextTurn: false);
 
-        AssertExactlyOnceInOrder(entries, pushed.SelectMany(lane => lane));
-        Assert.All(pushed.SelectMany(lane => lane), batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
-        // A stream keeps to one lane, so its lines reach Loki through one pusher, one request after the other.
-        Assert.All(streams, stream => Assert.Single(pushed, lane => lane.Any(batch => batch.Entries.Any(e => e.Stream == stream))));
+        // In the order the pushers took the requests: a stream's lines reach Loki one request after the other.
+        AssertExactlyOnceInOrder(entries, pushed);
+        Assert.All(pushed, batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a request weighs {batch.Weight}"));
+        Assert.All(pushed, batch => Assert.True(batch.Count <= settings.BatchSize, $"a request carries {batch.Count} lines"));
     }
 
     [Fact(Timeout = 60000)]
@@ -166,15 +166,15 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
 
         var pushed = await RunPipeline(settings, entries, settleOnNextTurn: true);
 
-        AssertExactlyOnceInOrder(entries, pushed.SelectMany(lane => lane));
-        Assert.All(pushed.SelectMany(lane => lane), batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a batch weighs {batch.Weight}"));
+        AssertExactlyOnceInOrder(entries, pushed);
+        Assert.All(pushed, batch => Assert.True(batch.Weight <= settings.BatchMaxBytes, $"a request weighs {batch.Weight}"));
     }
 
     [Fact(Timeout = 30000)]
     public async Task A_pooled_block_goes_back_only_once_Loki_has_settled_every_chunk_cut_from_it()
     {
         // One line per batch: the read's two chunks go in two pushes, one after the other.
-        var pipeline = LogPipeline.Start(Settings(batchSize: 1, timeout: TimeSpan.FromMilliseconds(20)), [TestActor], Materializer, new BufferBudget(1L << 30));
+        var pipeline = LogPipeline.Start(Settings(batchSize: 1, timeout: TimeSpan.FromMilliseconds(20)), TestActor, Materializer, new BufferBudget(1L << 30));
         var (array, block) = LineBlock.Take(LineBlock.PooledFrom);
         var stream = Stream(1);
         List<LogChunk> chunks = [.. Enumerable.Range(0, 2).Select(i => new LogChunk(stream, [new LogEntry(stream, 1_795_614_119_000_000_000L + i, array.AsMemory(i, 1))]))];
@@ -195,15 +195,16 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>
-    /// Runs the pipeline as production does, with a recording pusher per lane, writes every entry into its intake
-    /// as a tail would (taking from the budget first), completes it and returns each pusher's batches in order.
+    /// Runs the pipeline as production does, through a dispatcher with a recording pusher per lane, writes every
+    /// entry into its intake as a tail would (taking from the budget first), completes it and returns the requests
+    /// in the order the pushers took them.
     /// </summary>
-    private async Task<List<PushBatch>[]> RunPipeline(PipelineSettings settings, List<LogEntry> entries, bool settleOnNextTurn)
+    private async Task<List<PushBatch>> RunPipeline(PipelineSettings settings, List<LogEntry> entries, bool settleOnNextTurn)
     {
-        var pushed = Enumerable.Range(0, settings.Lanes).Select(_ => new List<PushBatch>()).ToArray();
-        var pushers = pushed.Select(batches => Sys.ActorOf(Props.Create(() => new RecordingPusher(batches, settleOnNextTurn)))).ToList();
+        var pushed = new List<PushBatch>();
+        var dispatcher = Sys.ActorOf(PushDispatcher.Props(Props.Create(() => new RecordingPusher(pushed, settleOnNextTurn)), settings.Lanes, settings));
         var budget = new BufferBudget(1L << 30);
-        var pipeline = LogPipeline.Start(settings, pushers, Materializer, budget);
+        var pipeline = LogPipeline.Start(settings, dispatcher, Materializer, budget);
 
         foreach (var entry in entries)
         {
@@ -216,8 +217,11 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
         await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, budget.Used);
         Assert.False(pipeline.Intake.TryWrite(new LogChunk(entries[0].Stream, [entries[0]])));
-        // Each pusher's list was written by its own actor only; it has answered its last push before completion.
-        return pushed;
+        // Every pusher has answered its last push before completion, and wrote the list under its lock.
+        lock (pushed)
+        {
+            return [.. pushed];
+        }
     }
 
     /// <summary>A pusher that records every batch and settles it, at once or only on its next turn.</summary>
