@@ -97,7 +97,7 @@ public static class AggregatorHost
 
         if (settings.YoungGcInterval is { } youngGcInterval)
         {
-            builder.Services.AddHostedService(_ => new YoungGenerationCollector(youngGcInterval));
+            builder.Services.AddHostedService(_ => new YoungGenerationCollector(youngGcInterval, runtime.Budget));
         }
 
         // After the actor system, so that it starts once the actors run and stops before they do.
