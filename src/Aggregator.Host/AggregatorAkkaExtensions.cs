@@ -24,7 +24,7 @@ public static class AggregatorAkkaExtensions
             .WithShippingSettings(settings)
             .WithActors((system, registry, resolver) =>
         {
-            var (pipeline, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime);
+            var (pipeline, dispatcher) = ShippingPipeline.Start(system, settings, shipper, runtime);
             var dependencies = new TailDependencies(
                 new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                 settings.ResumeFromLoki ? positions : null);
@@ -42,7 +42,7 @@ public static class AggregatorAkkaExtensions
             });
             ShippingPipeline.AddFlushTask(system, resolver, pipeline, settings, runtime);
 
-            registry.Register<PushDispatcher>(pusher);
+            registry.Register<PushDispatcher>(dispatcher);
             registry.Register<ContainerTails>(tails);
             ShippingPipeline.KnowNamespaces(settings, runtime);
             runtime.Tails = tails;

@@ -76,12 +76,12 @@ public static class AggregatorClusterExtensions
                 var replicator = DistributedData.Get(system).Replicator;
                 var written = system.ActorOf(
                     ShippedPositions.Props(replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush), "shipped-positions");
-                var (pipeline, pusher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
+                var (pipeline, dispatcher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
                 var dependencies = new TailDependencies(
                     new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
                     new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));
                 entities = new TailEntityDependencies(dependencies, settings.Discovery, written, cluster.HandOffFlush);
-                registry.Register<PushDispatcher>(pusher);
+                registry.Register<PushDispatcher>(dispatcher);
                 registry.Register<ShippedPositions>(written);
                 ShippingPipeline.AddFlushTask(system, resolver, pipeline, settings, runtime);
             })

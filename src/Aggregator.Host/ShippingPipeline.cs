@@ -32,7 +32,7 @@ internal static class ShippingPipeline
     /// Starts the dispatcher with one pusher per lane and the stream graph feeding it; <paramref name="settled"/>
     /// hears of every batch Loki has settled. The pipeline is recorded in <paramref name="runtime"/>.
     /// </summary>
-    public static (LogPipeline Pipeline, IActorRef Pusher) Start(
+    public static (LogPipeline Pipeline, IActorRef Dispatcher) Start(
         ActorSystem system, AggregatorSettings settings, ILogShipper shipper, AggregatorRuntime runtime, Action<PushBatch>? settled = null)
     {
         var materializer = system.Materializer(namePrefix: "pipeline");

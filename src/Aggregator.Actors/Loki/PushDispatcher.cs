@@ -44,7 +44,8 @@ public sealed class PushDispatcher : ReceiveActor, IWithTimers
     /// BATCH_TIMEOUT while another request is in flight.
     /// </summary>
     public static Props Props(Props pusher, int pushers, PipelineSettings settings) =>
-        Akka.Actor.Props.Create(() => new PushDispatcher(pusher, Math.Max(1, pushers), settings.BatchSize, settings.BatchMaxBytes, settings.BatchTimeout / 10));
+        Akka.Actor.Props.Create(() => new PushDispatcher(
+            pusher, Math.Max(1, pushers), settings.BatchSize, settings.BatchMaxBytes, settings.BatchTimeout / 10));
 
     private void Settled(PushCompleted completed)
     {
