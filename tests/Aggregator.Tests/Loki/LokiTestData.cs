@@ -11,4 +11,11 @@ internal static class LokiTestData
 
     public static PushBatch Batch(params (LogStream Stream, long Nanos, string Line)[] entries) =>
         new([.. entries.Select(e => new LogEntry(e.Stream, e.Nanos, e.Line))]);
+
+    /// <summary><paramref name="count"/> lines of one pod's stream, as one chunk: <c>{pod} line {i}</c>.</summary>
+    public static PushBatch Lines(string pod, int count)
+    {
+        var stream = Stream(pod);
+        return Batch([.. Enumerable.Range(0, count).Select(i => (stream, 1_795_614_119_000_000_000L + i, $"{pod} line {i}"))]);
+    }
 }

@@ -11,13 +11,6 @@ public sealed class PushDispatcherTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    // One stream, so one chunk.
-    private static PushBatch Lines(string pod, int count)
-    {
-        var stream = Stream(pod);
-        return Batch([.. Enumerable.Range(0, count).Select(i => (stream, 1_795_614_119_000_000_000L + i, $"{pod} line {i}"))]);
-    }
-
     /// <summary>A dispatcher whose pushers hand every request to <paramref name="pushers"/>, which answers for them.</summary>
     private IActorRef Dispatcher(TestProbe pushers, int count, TimeSpan batchTimeout, int batchSize = 100) =>
         Sys.ActorOf(PushDispatcher.Props(

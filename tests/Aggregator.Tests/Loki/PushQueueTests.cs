@@ -9,9 +9,6 @@ public sealed class PushQueueTests
     // A line "web-0 line 0" is 12 bytes and weighs 12 + 32.
     private const int EntryWeight = 44;
 
-    private static PushBatch Lines(string pod, int count) =>
-        Batch([.. Enumerable.Range(0, count).Select(i => (Stream(pod), 1_795_614_119_000_000_000L + i, $"{pod} line {i}"))]);
-
     private static PushQueue<string> Queue(int batchSize = 100, long maxBytes = 1 << 20) => new(batchSize, maxBytes);
 
     [Fact]
