@@ -106,10 +106,18 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
     }
 
     /// <summary>Polls a condition that no signal announces (state inside the doubles); fails with <paramref name="what"/> after the timeout.</summary>
-    public static async Task Eventually(Func<bool> condition, string what, int timeoutSeconds = 30)
+    public static Task Eventually(Func<bool> condition, string what, int timeoutSeconds = 30) =>
+        Eventually(() => Task.FromResult(condition()), what, timeoutSeconds);
+
+    /// <summary>
+    /// Polls a condition that takes a request to answer (the admin or health endpoint). Awaited, never blocked on:
+    /// a thread held waiting for an answer that this same process must serve starves the thread pool when tests run
+    /// side by side on two cores, and the answer then arrives late enough to fail a test that has nothing to do with time.
+    /// </summary>
+    public static async Task Eventually(Func<Task<bool>> condition, string what, int timeoutSeconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {

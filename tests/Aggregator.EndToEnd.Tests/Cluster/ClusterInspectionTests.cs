@@ -37,7 +37,8 @@ public sealed class ClusterInspectionTests
 
             // The sharding views and the tails are cluster-wide, whichever member is asked; wait out a tail that is just (re)starting.
             await AggregatorUnderTest.Eventually(
-                () => TotalEntities(test, member, "regions", "regions") == streams.Length && TotalEntities(test, member, "stats", "shards") == streams.Length,
+                async () => await TotalEntitiesAsync(test, member, "regions", "regions") == streams.Length
+                    && await TotalEntitiesAsync(test, member, "stats", "shards") == streams.Length,
                 "the sharding views count every tail", 30);
             var regions = Json(await CtlAsync(test, member, "cluster", "sharding", "regions", "--json")).GetProperty("regions").EnumerateArray().ToList();
             Assert.Equal(3, regions.Count);
@@ -47,7 +48,7 @@ public sealed class ClusterInspectionTests
 
             List<JsonElement> tails = [];
             await AggregatorUnderTest.Eventually(
-                () => (tails = Json(CtlAsync(test, member, "tails", "--json").GetAwaiter().GetResult()).EnumerateArray().ToList()).Count == streams.Length,
+                async () => (tails = Json(await CtlAsync(test, member, "tails", "--json")).EnumerateArray().ToList()).Count == streams.Length,
                 "ctl tails lists every tail", 30);
             Assert.Equal(
                 streams.Select(s => $"{s.Pod}/{s.Container}").Order().ToList(),
@@ -59,8 +60,8 @@ public sealed class ClusterInspectionTests
         }
     }
 
-    private static int TotalEntities(ClusterUnderTest test, int member, string view, string property) =>
-        Json(CtlAsync(test, member, "cluster", "sharding", view, "--json").GetAwaiter().GetResult())
+    private static async Task<int> TotalEntitiesAsync(ClusterUnderTest test, int member, string view, string property) =>
+        Json(await CtlAsync(test, member, "cluster", "sharding", view, "--json"))
             .GetProperty(property).EnumerateArray().Sum(e => e.GetProperty("entities").GetInt32());
 
     private static JsonElement Json(string output) => JsonDocument.Parse(output).RootElement.Clone();

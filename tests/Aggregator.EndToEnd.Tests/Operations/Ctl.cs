@@ -5,11 +5,17 @@ namespace Aggregator.EndToEnd.Tests.Operations;
 /// <summary>Runs <c>aggregator ctl …</c> in-process, as the executable would, capturing what it prints.</summary>
 internal static class Ctl
 {
+    /// <summary>
+    /// Longer than ctl's default ten seconds: these tests run beside others on two cores, and how fast an answer comes
+    /// is the benchmark's business, not theirs (a CI run once saw a token check time out).
+    /// </summary>
+    private const string Timeout = "30";
+
     public static async Task<CtlResult> RunAsync(params string[] arguments)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = await Program.RunAsync(["ctl", .. arguments], output, error);
+        var exitCode = await Program.RunAsync(["ctl", .. arguments, "--timeout", Timeout], output, error);
         return new CtlResult(exitCode, output.ToString(), error.ToString());
     }
 

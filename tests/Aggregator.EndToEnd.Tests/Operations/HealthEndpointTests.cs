@@ -58,9 +58,9 @@ public sealed class HealthEndpointTests
     private static async Task<(HttpStatusCode Status, string Body)> WaitForAsync(AggregatorUnderTest test, string path, HttpStatusCode status)
     {
         (HttpStatusCode Status, string Body) answer = default;
-        await AggregatorUnderTest.Eventually(() =>
+        await AggregatorUnderTest.Eventually(async () =>
         {
-            answer = GetAsync(test, path).GetAwaiter().GetResult();
+            answer = await GetAsync(test, path);
             return answer.Status == status;
         }, $"/{path} answers {(int)status}");
         return answer;
