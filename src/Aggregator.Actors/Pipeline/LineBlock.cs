@@ -15,11 +15,15 @@ namespace Aggregator.Actors.Pipeline;
 public sealed class LineBlock
 {
     /// <summary>
-    /// Reads of fewer bytes than this get an ordinary array: a tail that reads this much at once is catching up,
-    /// while a steady one's reads (and a thousand tails' first backlogs) are smaller, and would hold pooled arrays
-    /// rounded up to twice their size.
+    /// Reads of fewer bytes than this get an ordinary array: a steady tail's reads are a line or a few, die young and
+    /// would hold pooled arrays rounded up to twice their size.
     /// </summary>
-    public const int PooledFrom = 16 * 1024;
+    /// <remarks>
+    /// Not higher: over HTTP/1.1 a tail reading as fast as it can gets about 8 KiB a read, whatever its buffer (in a
+    /// 4,000,000-line benchmark run, 58,282 of 58,368 reads held under 16 KiB of text, 8.2 KB on average), so a
+    /// 16 KiB threshold left the blocks of a catch-up unpooled (BENCHMARKS.md).
+    /// </remarks>
+    public const int PooledFrom = 4 * 1024;
 
     // Reads are at most the tail's 64 KiB buffer, except for very long lines, which are not pooled. The memory budget
     // bounds the blocks in use at once (256 of 64 KiB are the default budget), and so what the pool keeps once a

@@ -23,6 +23,17 @@ public sealed class LineBlockTests
     }
 
     [Fact]
+    public void A_read_of_the_size_HTTP11_hands_a_busy_tail_is_pooled()
+    {
+        // About 8 KiB of text a read at full speed: those are the lines that wait for Loki long enough to be promoted.
+        var (array, block) = LineBlock.Take((8 * 1024) - 100);
+
+        Assert.NotNull(block);
+        block.Unused();
+        Assert.True(array.Length >= (8 * 1024) - 100);
+    }
+
+    [Fact]
     public void A_block_goes_back_only_when_the_last_chunk_holding_it_is_released()
     {
         var (array, block) = LineBlock.Take(LineBlock.PooledFrom);
