@@ -121,6 +121,7 @@ public static class PipelineBenchmark
 
             var clock = Stopwatch.StartNew();
             var cpuAtStart = CpuOf(members);
+            var doublesCpuAtStart = DoublesCpu();
             var writing = options.Rate > 0 ? WriteAtRateAsync(kubernetes, pods, text, options, cancellation) : Task.CompletedTask;
             var killing = options.KillAfterSeconds > 0 && members.Count > 1
                 // The oldest member: it started tails first, and it hosts the shard coordinator, which must move too.
@@ -148,6 +149,7 @@ public static class PipelineBenchmark
             await killing.ConfigureAwait(false);
             var seconds = clock.Elapsed.TotalSeconds;
             var cpuAtEnd = CpuOf(members);
+            var doublesCpu = (DoublesCpu() - doublesCpuAtStart).TotalSeconds;
             windows?.Dispose();
             var cpu = (cpuAtEnd - cpuAtStart).TotalSeconds;
             var (steadyFrom, cpuAtSteady) = await steady.ConfigureAwait(false);
@@ -170,6 +172,8 @@ public static class PipelineBenchmark
                 RawSustainedLinesPerSecond = raw?.SustainedLinesPerSecond,
                 CpuShareByWindow = windows?.Shares() ?? [],
                 CpuWindowSeconds = windows?.Length.TotalSeconds ?? 0,
+                DoublesCpuSecondsPerMillionLines = doublesCpu / total * 1_000_000,
+                DoublesCpuShareOfOneCore = doublesCpu / seconds,
             };
         }
         finally
@@ -203,6 +207,14 @@ public static class PipelineBenchmark
     }
 
     // The members' CPU together; a killed member's time stops where it died.
+    // This process's CPU is the doubles' (and the benchmark's own sampling, which is small beside them): the machine
+    // the aggregator was measured on was shared with that much work.
+    private static TimeSpan DoublesCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
     private static TimeSpan CpuOf(List<AggregatorProcess> members) =>
         members.Aggregate(TimeSpan.Zero, (total, member) => total + member.CpuTime);
 

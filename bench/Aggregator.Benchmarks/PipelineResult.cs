@@ -30,6 +30,12 @@ public sealed record PipelineResult(
     /// <summary>In throughput mode: the rate while a tenth to nine tenths of the lines arrived (<see cref="SustainedRate"/>).</summary>
     public double? SustainedLinesPerSecond { get; init; }
 
+    /// <summary>The benchmark process's CPU over the run — the doubles' work, on the cores the aggregator shares — per million lines.</summary>
+    public double? DoublesCpuSecondsPerMillionLines { get; init; }
+
+    /// <summary>The benchmark process's share of one core over the run.</summary>
+    public double? DoublesCpuShareOfOneCore { get; init; }
+
     /// <summary>Push requests the Loki double answered.</summary>
     public int PushRequests { get; init; }
 
@@ -62,6 +68,11 @@ public sealed record PipelineResult(
 
         var when = o.Rate > 0 ? "in the steady state (after the first third)" : "while reading";
         yield return F($"cpu: {CpuSecondsPerMillionLines:0.00} cpu-seconds per million lines, {CpuShareOfOneCore * 100:0.0}% of one core on average {when}");
+        if (DoublesCpuSecondsPerMillionLines is { } doubles && DoublesCpuShareOfOneCore is { } doublesShare)
+        {
+            yield return F($"doubles: {doubles:0.00} cpu-seconds per million lines, {doublesShare * 100:0.0}% of one core over the run ") +
+                "(the Kubernetes and Loki doubles, in this process, on the same cores as the aggregator)";
+        }
         if (CpuShareByWindow.Count > 0)
         {
             yield return F($"cpu by {CpuWindowSeconds:0} s window: ") + string.Join(" ", CpuShareByWindow.Select(share => F($"{share * 100:0.0}%")));

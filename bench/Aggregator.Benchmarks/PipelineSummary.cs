@@ -17,6 +17,10 @@ public static class PipelineSummary
 
         yield return Figure(runs[0].Options.Rate > 0 ? "% of one core (steady state)" : "% of one core (while reading)", runs.Select(r => r.CpuShareOfOneCore * 100), "0.0");
         yield return Figure("cpu-seconds per million lines", runs.Select(r => r.CpuSecondsPerMillionLines), "0.00");
+        if (runs.All(r => r.DoublesCpuSecondsPerMillionLines is not null))
+        {
+            yield return Figure("the doubles' cpu-seconds per million lines", runs.Select(r => r.DoublesCpuSecondsPerMillionLines!.Value), "0.00");
+        }
         yield return Figure("peak RSS MiB", runs.Select(r => r.PeakRssMiB), "0.0");
         if (runs.All(r => r.LatencyP99Ms is not null))
         {

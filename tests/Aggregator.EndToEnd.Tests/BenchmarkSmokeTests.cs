@@ -16,6 +16,9 @@ public sealed partial class BenchmarkSmokeTests
         Assert.True(result.ExactlyOnce, result.DeliverySummary);
         Assert.Equal(10_000, result.Lines);
         Assert.Matches(MachineReadable(), result.Report().Last());
+        // The doubles served and decoded every line: the machine the aggregator ran on was shared with that work.
+        Assert.True(result.DoublesCpuSecondsPerMillionLines > 0);
+        Assert.Contains(result.Report(), line => line.StartsWith("doubles: ", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 120_000)]
@@ -33,14 +36,18 @@ public sealed partial class BenchmarkSmokeTests
     public void Repeated_runs_end_with_the_medians_and_are_exactly_once_only_when_every_run_was()
     {
         var options = new PipelineOptions(Rate: 167, DurationSeconds: 300);
-        PipelineResult Run(double linesPerSecond, double share, double rss, bool exactlyOnce) =>
-            new(options, 50_100, 300, linesPerSecond, 0.02, share * 1e6 / linesPerSecond, share, rss, 500, 990, null, exactlyOnce, "summary");
+        PipelineResult Run(double linesPerSecond, double share, double rss, bool exactlyOnce, double doubles = 1.25) =>
+            new(options, 50_100, 300, linesPerSecond, 0.02, share * 1e6 / linesPerSecond, share, rss, 500, 990, null, exactlyOnce, "summary")
+            {
+                DoublesCpuSecondsPerMillionLines = doubles,
+            };
 
-        var runs = new[] { Run(166, 0.017, 140.2, true), Run(167, 0.015, 139.0, true), Run(165, 0.021, 141.5, true) };
+        var runs = new[] { Run(166, 0.017, 140.2, true, 1.5), Run(167, 0.015, 139.0, true, 1.25), Run(165, 0.021, 141.5, true, 2) };
         var report = PipelineSummary.Report(runs).ToList();
 
         Assert.Contains("  % of one core (steady state): 1.7 (1.5-2.1)", report);
         Assert.Contains("  peak RSS MiB: 140.2 (139.0-141.5)", report);
+        Assert.Contains("  the doubles' cpu-seconds per million lines: 1.50 (1.25-2.00)", report);
         Assert.Equal("lines_per_s=166 raw_lines_per_s=0 ratio=0.00 exactly_once=true peak_rss_mib=140.2", report[^1]);
         Assert.Matches(MachineReadable(), report[^1]);
 
