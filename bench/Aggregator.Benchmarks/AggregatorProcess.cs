@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Aggregator.Host;
 
 namespace Aggregator.Benchmarks;
 
@@ -43,7 +44,8 @@ public sealed class AggregatorProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var (name, value) in environment)
+        // As the container image runs it; the run's own settings come after, and win.
+        foreach (var (name, value) in ImageEnvironment.Variables.Concat(environment))
         {
             start.Environment[name] = value;
         }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Aggregator.Host;
 
 namespace Aggregator.Deployment.Tests;
 
@@ -80,6 +81,14 @@ public sealed class DockerfileTests
         Assert.NotEqual("0", uid);
         var deployment = NamespaceModeManifestTests.Deployments(Kustomize.Build("k8s/namespace")).Single();
         Assert.Equal(uid, deployment.Text("spec/template/spec/securityContext/runAsUser"));
+    }
+
+    [Fact]
+    public void The_image_sets_the_runtime_settings_the_benchmark_measures_the_aggregator_with()
+    {
+        var environment = Final().Environment();
+
+        Assert.All(ImageEnvironment.Variables, setting => Assert.Equal(setting.Value, environment.GetValueOrDefault(setting.Key)));
     }
 
     [Fact]

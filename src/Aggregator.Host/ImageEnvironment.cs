@@ -1,0 +1,19 @@
+namespace Aggregator.Host;
+
+/// <summary>Runtime settings that only the environment can make, which the container image sets (Dockerfile ENV).</summary>
+/// <remarks>The benchmark gives them to the aggregator too, so that it measures what ships; a deployment test holds the Dockerfile to them.</remarks>
+public static class ImageEnvironment
+{
+    /// <summary>
+    /// Arrays the shared array pool keeps per size and core (the runtime's default is 32). Each HTTP/2 log stream rents
+    /// a 16 KiB block from that pool when a frame arrives and returns it, on another thread, once the tail has read it;
+    /// a thousand streams over TLS overflowed the default, and what the pool dropped was allocated again: 48 MB/s at
+    /// 1,000 containers × 10 lines/s against 9 MB/s with 256, and 15 MiB less RSS with 128 or 256 (BENCHMARKS.md). Not
+    /// more: the pool also keeps that many of the tails' read buffers after a catch-up.
+    /// </summary>
+    public static readonly KeyValuePair<string, string> SharedArrayPoolArraysPerCore =
+        new("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION", "128");
+
+    /// <summary>Every setting, as environment variables.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Variables { get; } = [SharedArrayPoolArraysPerCore];
+}
