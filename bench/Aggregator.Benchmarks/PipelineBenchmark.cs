@@ -206,7 +206,6 @@ public static class PipelineBenchmark
         return (clock.Elapsed, CpuOf(members));
     }
 
-    // The members' CPU together; a killed member's time stops where it died.
     // This process's CPU is the doubles' (and the benchmark's own sampling, which is small beside them): the machine
     // the aggregator was measured on was shared with that much work.
     private static TimeSpan DoublesCpu()
@@ -215,6 +214,7 @@ public static class PipelineBenchmark
         return self.TotalProcessorTime;
     }
 
+    // The members' CPU together; a killed member's time stops where it died.
     private static TimeSpan CpuOf(List<AggregatorProcess> members) =>
         members.Aggregate(TimeSpan.Zero, (total, member) => total + member.CpuTime);
 
