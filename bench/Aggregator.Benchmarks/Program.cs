@@ -68,7 +68,10 @@ public static class Program
         };
         micro.SetAction(parse =>
         {
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. parse.UnmatchedTokens]);
+            // Without options BenchmarkDotNet asks on the console which benchmark to run, and without a console it
+            // runs none; the documented command runs them all.
+            string[] options = parse.UnmatchedTokens.Count > 0 ? [.. parse.UnmatchedTokens] : ["--filter", "*"];
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(options);
             return 0;
         });
         root.Subcommands.Add(micro);
