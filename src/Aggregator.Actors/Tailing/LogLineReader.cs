@@ -20,6 +20,7 @@ public sealed class LogLineReader : IDisposable
     private int _start;
     private int _end;
     private long _lastTimestamp;
+    private TimestampMinute _minute;
     private int _readsFilledBuffer;
 
     // Scratch for one synchronous pass over the buffer; per thread, so that a tail does not keep one sized by its busiest read.
@@ -192,7 +193,7 @@ public sealed class LogLineReader : IDisposable
             raw = raw[..^1];
         }
 
-        var consumed = KubeletTimestamp.TryParse(raw, out var timestamp);
+        var consumed = KubeletTimestamp.TryParse(raw, ref _minute, out var timestamp);
         if (consumed == 0 || (consumed < raw.Length && raw[consumed] != ' '))
         {
             // The endpoint prefixes every line; a line without a prefix keeps its text and borrows the previous time.

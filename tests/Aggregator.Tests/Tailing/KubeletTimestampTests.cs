@@ -15,6 +15,13 @@ public sealed class KubeletTimestampTests
         return (consumed, nanos);
     }
 
+    private static TimestampMinute MinuteOf(string text)
+    {
+        var minute = default(TimestampMinute);
+        Assert.True(KubeletTimestamp.TryParse(Encoding.UTF8.GetBytes(text), ref minute, out _) > 0);
+        return minute;
+    }
+
     [Fact]
     public void Nine_fraction_digits_are_exact_to_the_nanosecond()
     {
@@ -93,6 +100,9 @@ public sealed class KubeletTimestampTests
     [InlineData("2026-11-25T13:60:59.123Z")]
     [InlineData("2026-11-25T13:41:61.123Z")]
     [InlineData("2026-11-25T13:41:59.123X")]
+    [InlineData("2026-11-25T13:41:59.1234:678Z")]
+    [InlineData("2026-11-25T13:41:59.1234/678Z")]
+    [InlineData("2026-11-25T13:41:59.12345678?Z")]
     [InlineData("2026-11-25T13:41:59.123+02")]
     [InlineData("2026-11-25T13:41:59.123+0200")]
     [InlineData("2026-11-25T1a:41:59.123Z")]
@@ -103,6 +113,55 @@ public sealed class KubeletTimestampTests
 
         Assert.Equal(0, consumed);
         Assert.Equal(0, nanos);
+
+        // The same with a reader that has just parsed a line of that minute, whose prefix the input may share.
+        var minute = MinuteOf("2026-11-25T13:41:00.000000000Z");
+        Assert.Equal(0, KubeletTimestamp.TryParse(Encoding.UTF8.GetBytes(text), ref minute, out nanos));
+        Assert.Equal(0, nanos);
+    }
+
+    [Fact]
+    public void A_reader_that_remembers_the_minute_parses_every_timestamp_as_the_plain_parser_does()
+    {
+        // In order, as a container writes them, across minutes, hours, days, months, years and a leap day; then with
+        // offsets and fewer digits, whose minute prefix is the same as the UTC line before them.
+        string[] lines =
+        [
+            "2026-11-25T13:41:59.034086826Z", "2026-11-25T13:41:59.999999999Z", "2026-11-25T13:42:00.000000000Z",
+            "2026-11-25T13:59:59.5Z", "2026-11-25T14:00:00Z", "2026-11-30T23:59:59.999999999Z", "2026-12-01T00:00:00.000000001Z",
+            "2026-12-31T23:59:60.25Z", "2027-01-01T00:00:00.000000000Z", "2028-02-28T23:59:59Z", "2028-02-29T00:00:00Z",
+            "2028-02-29T00:00:01.123+02:00", "2028-02-29T00:00:02.123-05:30", "2028-02-29t00:00:03.1z", "2028-02-29T00:00:04.1234567891Z",
+            "1969-12-31T23:59:59.999999999Z", "1969-12-31T23:59:58Z",
+        ];
+        var minute = default(TimestampMinute);
+        foreach (var line in lines)
+        {
+            var bytes = Encoding.UTF8.GetBytes(line + " text");
+            var expected = KubeletTimestamp.TryParse(bytes, out var expectedNanos);
+            var consumed = KubeletTimestamp.TryParse(bytes, ref minute, out var nanos);
+
+            Assert.True(expected > 0, line);
+            Assert.Equal((expected, expectedNanos), (consumed, nanos));
+        }
+    }
+
+    [Fact]
+    public void Random_timestamps_parse_alike_with_and_without_the_remembered_minute()
+    {
+        var random = new Random(20261126);
+        var minute = default(TimestampMinute);
+        var nanos = 1_795_614_119_034_086_826L;
+        for (var i = 0; i < 20_000; i++)
+        {
+            // Mostly small steps, as a busy container's lines are; now and then a jump anywhere between 1900 and 2100.
+            nanos = random.Next(10) == 0
+                ? random.NextInt64(-2_208_988_800L, 4_102_444_800L) * 1_000_000_000L + random.NextInt64(1_000_000_000L)
+                : nanos + random.NextInt64(5_000_000_000L);
+            var bytes = Encoding.UTF8.GetBytes(KubeletTimestamp.Format(nanos));
+
+            Assert.Equal(bytes.Length, KubeletTimestamp.TryParse(bytes, ref minute, out var parsed));
+            Assert.Equal(nanos, parsed);
+        }
     }
 
     [Fact]
