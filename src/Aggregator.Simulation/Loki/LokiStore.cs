@@ -1,5 +1,4 @@
 using System.Collections.ObjectModel;
-using System.Runtime.InteropServices;
 
 namespace Aggregator.Simulation.Loki;
 
@@ -240,7 +239,7 @@ internal sealed class LokiStore(bool keepLines = true)
         // order. While those arrive in timestamp order (the usual case) a duplicate is found by binary search; the
         // first entry that arrives out of order brings in a hash set, which is dearer by far with millions of entries.
         private readonly List<StoredEntry>? entries = keepLines ? [] : null;
-        private readonly List<(long Timestamp, ulong Hash)> keys = [];
+        private readonly EntryKeys keys = new();
         private HashSet<(long, ulong)>? seen;
 
         public string Tenant { get; } = tenant;
@@ -263,12 +262,12 @@ internal sealed class LokiStore(bool keepLines = true)
         /// <summary>Adds the entry unless the stream holds one with the same timestamp and line hash.</summary>
         public bool TryAdd(StoredEntry? entry, (long Timestamp, ulong Hash) key)
         {
-            if (seen is not null ? !seen.Add(key) : Holds(key))
+            if (seen is not null ? !seen.Add(key) : keys.HoldsSorted(key))
             {
                 return false;
             }
 
-            if (seen is null && keys.Count > 0 && key.Timestamp < keys[^1].Timestamp)
+            if (seen is null && keys.Count > 0 && key.Timestamp < keys[keys.Count - 1].Timestamp)
             {
                 seen = [.. keys, key];
             }
@@ -280,41 +279,6 @@ internal sealed class LokiStore(bool keepLines = true)
             }
 
             return true;
-        }
-
-        // Keys in timestamp order: the first at or after the timestamp, then its equals.
-        private bool Holds((long Timestamp, ulong Hash) key)
-        {
-            var sorted = CollectionsMarshal.AsSpan(keys);
-            if (sorted.Length == 0 || sorted[^1].Timestamp < key.Timestamp)
-            {
-                // Newer than everything held, as nearly every entry is: no search through millions of keys.
-                return false;
-            }
-
-            int low = 0, high = sorted.Length;
-            while (low < high)
-            {
-                var middle = low + ((high - low) / 2);
-                if (sorted[middle].Timestamp < key.Timestamp)
-                {
-                    low = middle + 1;
-                }
-                else
-                {
-                    high = middle;
-                }
-            }
-
-            for (var i = low; i < sorted.Length && sorted[i].Timestamp == key.Timestamp; i++)
-            {
-                if (sorted[i].Hash == key.Hash)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         public StoredStream Snapshot() => new(Labels, Lines.ToList()) { Tenant = Tenant };
