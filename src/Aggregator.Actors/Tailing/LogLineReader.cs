@@ -147,6 +147,7 @@ public sealed class LogLineReader : IDisposable
         var found = t_found ??= [];
         found.Clear();
         var textBytes = 0;
+        var from = _start;
         while (_start < _end)
         {
             var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
@@ -166,11 +167,15 @@ public sealed class LogLineReader : IDisposable
             // The lines' text leaves the read buffer in one block, not a string per line (these bytes are what the
             // push body carries), so the read buffer can take the next bytes while the lines wait for Loki.
             (var block, Block) = LineBlock.Take(textBytes);
+            // One check over the lines as read, timestamps and newlines included: a newline is never part of a UTF-8
+            // sequence, so when they are valid together each line is, and so is one rejoined from valid parts.
+            var allValid = System.Text.Unicode.Utf8.IsValid(_buffer.AsSpan(from, _start - from));
             var at = 0;
             foreach (var line in found)
             {
                 var written = CopyText(_buffer.AsSpan(line.Start, line.Length), block.AsSpan(at), rejoin: line.HadTimestamp);
-                into.Add(new KubeletLine(line.TimestampNanos, Valid(block.AsMemory(at, written)), line.HadTimestamp));
+                var text = block.AsMemory(at, written);
+                into.Add(new KubeletLine(line.TimestampNanos, allValid ? text : Valid(text), line.HadTimestamp));
                 at += written;
             }
         }

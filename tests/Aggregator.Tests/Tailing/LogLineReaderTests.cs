@@ -149,6 +149,20 @@ public sealed class LogLineReaderTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task In_one_read_only_the_invalid_line_is_replaced_and_a_character_is_never_made_across_two_lines()
+    {
+        // Read at once: the second line ends with the first byte of "é" and the third starts with its second byte.
+        var bytes = Encoding.UTF8.GetBytes($"{Ts1} café\n{Ts2} cut ").Concat(new byte[] { 0xC3 })
+            .Concat(Encoding.UTF8.GetBytes($"\n{Ts3} ")).Concat(new byte[] { 0xA9 }).Concat(Encoding.UTF8.GetBytes($" rest\n{Ts1} naïve\n")).ToArray();
+
+        var (lines, _) = await ReadAll(bytes, maxChunk: bytes.Length);
+
+        // The bytes themselves: what the push carries, and what Loki would refuse if a sequence were left broken.
+        string[] expected = ["café", "cut \uFFFD", "\uFFFD rest", "naïve"];
+        Assert.Equal(expected.Select(Encoding.UTF8.GetBytes), lines.Select(l => l.Utf8.ToArray()));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Multibyte_characters_split_across_reads_are_decoded_whole()
     {
         var (lines, _) = await ReadAll($"{Ts1} héllo wörld 😀 ✓\n", maxChunk: 3);
