@@ -52,7 +52,7 @@ internal static class PushRequestSpanReader
     private static IncomingStream? ReadStream(ReadOnlySpan<byte> stream)
     {
         var labels = string.Empty;
-        var entries = new List<IncomingEntry>();
+        var entries = new List<IncomingEntry>(CountEntries(stream));
         var reader = new WireReader(stream);
         while (!reader.End)
         {
@@ -86,6 +86,32 @@ internal static class PushRequestSpanReader
         }
 
         return new IncomingStream(labels, entries);
+    }
+
+    // A pass over the tags alone sizes the list once instead of growing it by doubling: in the benchmark the doubles
+    // then take a twelfth less CPU per line (BENCHMARKS.md). A malformed stream counts short; the reading pass reports it.
+    private static int CountEntries(ReadOnlySpan<byte> stream)
+    {
+        var count = 0;
+        var reader = new WireReader(stream);
+        while (!reader.End && reader.TryTag(out var tag))
+        {
+            if (tag == EntryTag)
+            {
+                if (!reader.TryBytes(out _))
+                {
+                    break;
+                }
+
+                count++;
+            }
+            else if (!reader.TrySkip(tag))
+            {
+                break;
+            }
+        }
+
+        return count;
     }
 
     private static IncomingEntry? ReadEntry(ReadOnlySpan<byte> entry)
