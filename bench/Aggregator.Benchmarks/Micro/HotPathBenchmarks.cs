@@ -33,7 +33,8 @@ public class HotPathBenchmarks
         _body = Encoding.UTF8.GetBytes(text.ToString());
         _timestamp = Encoding.UTF8.GetBytes("2026-11-25T13:41:59.034086826Z ");
         var stream = new LogStream(new StreamKey("shop", "web-0", "app"), LabelSet.Create([new("namespace", "shop"), new("pod", "web-0"), new("container", "app")]));
-        _batch = new PushBatch(Enumerable.Range(0, Lines).Select(i => new LogEntry(stream, start + i, $"level=info msg=\"request served\" path=/api/items/{i}")).ToList());
+        // A millisecond apart, as a busy container's lines are: the nanoseconds take four or five bytes, as real ones do.
+        _batch = new PushBatch(Enumerable.Range(0, Lines).Select(i => new LogEntry(stream, start + (i * 1_000_003L), $"level=info msg=\"request served\" path=/api/items/{i}")).ToList());
         _labels =
         [
             new("namespace", "shop"), new("pod", "web-7f9c6d4b8-x2k4p"), new("container", "app"), new("app", "web"),
@@ -77,6 +78,15 @@ public class HotPathBenchmarks
     /// <summary>Building one stream's label set (sanitising, sorting, escaping): done once per container instance.</summary>
     [Benchmark]
     public string Label_set_building() => LabelSet.Create(_labels).Rendered;
+
+    /// <summary>The protobuf part alone: writing the push request of 1,000 entries (snappy is the rest of the line below).</summary>
+    [Benchmark]
+    public int Protobuf_1000_entries()
+    {
+        var (buffer, length) = PushRequestWriter.Write(_batch);
+        PushBuffers.Pool.Return(buffer);
+        return length;
+    }
 
     /// <summary>Protobuf and snappy encoding of a push of 1,000 entries.</summary>
     [Benchmark]

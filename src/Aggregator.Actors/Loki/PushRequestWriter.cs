@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using Aggregator.Actors.Pipeline;
 
@@ -33,8 +34,8 @@ public static class PushRequestWriter
             entryCount += entries.Count;
         }
 
-        // Sizes first: every message is preceded by its length.
-        var lineBytes = ArrayPool<int>.Shared.Rent(Math.Max(1, entryCount));
+        // Sizes first: every message is preceded by its length. Each chunk's entries are walked as a span, by
+        // reference: an enumerator that copied each entry out of its list was a third of this method's time.
         var entrySizes = ArrayPool<int>.Shared.Rent(Math.Max(1, entryCount));
         var streamSizes = new int[streams.Count];
         var labelBytes = new int[streams.Count];
@@ -47,11 +48,13 @@ public static class PushRequestWriter
                 var (stream, entries) = streams[s];
                 labelBytes[s] = Utf8.GetByteCount(stream.Labels.Rendered);
                 var size = 1 + VarintSize((uint)labelBytes[s]) + labelBytes[s];
-                foreach (var entry in entries)
+                for (var c = 0; c < entries.Chunks.Count; c++)
                 {
-                    var bytes = lineBytes[index] = entry.Utf8.Length;
-                    var entrySize = entrySizes[index++] = EntrySize(entry.TimestampNanos, bytes);
-                    size += 1 + VarintSize((uint)entrySize) + entrySize;
+                    foreach (ref readonly var entry in CollectionsMarshal.AsSpan(entries.Chunks[c].Entries))
+                    {
+                        var entrySize = entrySizes[index++] = EntrySize(entry.TimestampNanos, entry.Utf8.Length);
+                        size += 1 + VarintSize((uint)entrySize) + entrySize;
+                    }
                 }
 
                 streamSizes[s] = size;
@@ -66,38 +69,15 @@ public static class PushRequestWriter
             {
                 var (stream, entries) = streams[s];
                 span[at++] = StreamsTag;
-                at += WriteVarint(span[at..], (uint)streamSizes[s]);
+                at = WriteVarint(span, at, (uint)streamSizes[s]);
                 span[at++] = LabelsTag;
-                at += WriteVarint(span[at..], (uint)labelBytes[s]);
+                at = WriteVarint(span, at, (uint)labelBytes[s]);
                 at += Utf8.GetBytes(stream.Labels.Rendered, span[at..]);
-                foreach (var entry in entries)
+                for (var c = 0; c < entries.Chunks.Count; c++)
                 {
-                    var bytes = lineBytes[index];
-                    var (seconds, nanos) = Split(entry.TimestampNanos);
-                    var timestampSize = TimestampSize(seconds, nanos);
-                    span[at++] = EntriesTag;
-                    at += WriteVarint(span[at..], (uint)entrySizes[index++]);
-                    span[at++] = TimestampTag;
-                    at += WriteVarint(span[at..], (uint)timestampSize);
-                    if (seconds != 0)
+                    foreach (ref readonly var entry in CollectionsMarshal.AsSpan(entries.Chunks[c].Entries))
                     {
-                        span[at++] = SecondsTag;
-                        at += WriteVarint(span[at..], (ulong)seconds);
-                    }
-
-                    if (nanos != 0)
-                    {
-                        span[at++] = NanosTag;
-                        at += WriteVarint(span[at..], (uint)nanos);
-                    }
-
-                    // proto3 leaves out an empty string.
-                    if (bytes > 0)
-                    {
-                        span[at++] = LineTag;
-                        at += WriteVarint(span[at..], (uint)bytes);
-                        entry.Utf8.Span.CopyTo(span[at..]);
-                        at += bytes;
+                        at = WriteEntry(span, at, entrySizes[index++], entry.TimestampNanos, entry.Utf8.Span);
                     }
                 }
             }
@@ -106,9 +86,40 @@ public static class PushRequestWriter
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(lineBytes);
             ArrayPool<int>.Shared.Return(entrySizes);
         }
+    }
+
+    private static int WriteEntry(Span<byte> span, int at, int entrySize, long timestampNanos, ReadOnlySpan<byte> line)
+    {
+        var (seconds, nanos) = Split(timestampNanos);
+        span[at++] = EntriesTag;
+        at = WriteVarint(span, at, (uint)entrySize);
+        span[at++] = TimestampTag;
+        // At most 1 + 10 + 1 + 5 bytes: its length is one byte.
+        span[at++] = (byte)TimestampSize(seconds, nanos);
+        if (seconds != 0)
+        {
+            span[at++] = SecondsTag;
+            at = WriteVarint(span, at, (ulong)seconds);
+        }
+
+        if (nanos != 0)
+        {
+            span[at++] = NanosTag;
+            at = WriteVarint(span, at, (uint)nanos);
+        }
+
+        // proto3 leaves out an empty string.
+        if (line.Length > 0)
+        {
+            span[at++] = LineTag;
+            at = WriteVarint(span, at, (uint)line.Length);
+            line.CopyTo(span[at..]);
+            at += line.Length;
+        }
+
+        return at;
     }
 
     private static int EntrySize(long timestampNanos, int lineBytes)
@@ -146,16 +157,16 @@ public static class PushRequestWriter
         return size;
     }
 
-    private static int WriteVarint(Span<byte> into, ulong value)
+    // Writes at span[at], returns where the next field starts.
+    private static int WriteVarint(Span<byte> span, int at, ulong value)
     {
-        var i = 0;
         while (value >= 0x80)
         {
-            into[i++] = (byte)(value | 0x80);
+            span[at++] = (byte)(value | 0x80);
             value >>= 7;
         }
 
-        into[i++] = (byte)value;
-        return i;
+        span[at++] = (byte)value;
+        return at;
     }
 }

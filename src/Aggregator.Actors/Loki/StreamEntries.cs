@@ -14,6 +14,9 @@ public sealed class StreamEntries : IEnumerable<LogEntry>
     /// <summary>Entries of the stream in the batch.</summary>
     public int Count { get; private set; }
 
+    /// <summary>The chunks that carry the entries, in read order: for loops that walk each chunk's list as a span.</summary>
+    public IReadOnlyList<LogChunk> Chunks => _chunks;
+
     /// <summary>Adds a chunk's entries after those already there.</summary>
     public void Add(LogChunk chunk)
     {
