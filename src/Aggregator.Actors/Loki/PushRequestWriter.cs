@@ -35,7 +35,8 @@ public static class PushRequestWriter
         }
 
         // Sizes first: every message is preceded by its length. Each chunk's entries are walked as a span, by
-        // reference: an enumerator that copied each entry out of its list was a third of this method's time.
+        // reference, and varints are written in place: with an enumerator that copied each entry out of its list and
+        // a span sliced for every varint, a 1,000-entry push took 34-39 us instead of 20 (BENCHMARKS.md).
         var entrySizes = ArrayPool<int>.Shared.Rent(Math.Max(1, entryCount));
         var streamSizes = new int[streams.Count];
         var labelBytes = new int[streams.Count];
