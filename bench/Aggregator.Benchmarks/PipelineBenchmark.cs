@@ -121,7 +121,9 @@ public static class PipelineBenchmark
 
             var clock = Stopwatch.StartNew();
             var cpuAtStart = CpuOf(members);
-            var doublesCpuAtStart = DoublesCpu();
+            // This process's CPU is the doubles' (and the benchmark's own sampling, which is small beside them): the
+            // machine the aggregator was measured on was shared with that much work.
+            var doublesCpuAtStart = ThisProcess.Cpu();
             var writing = options.Rate > 0 ? WriteAtRateAsync(kubernetes, pods, text, options, cancellation) : Task.CompletedTask;
             var killing = options.KillAfterSeconds > 0 && members.Count > 1
                 // The oldest member: it started tails first, and it hosts the shard coordinator, which must move too.
@@ -149,7 +151,7 @@ public static class PipelineBenchmark
             await killing.ConfigureAwait(false);
             var seconds = clock.Elapsed.TotalSeconds;
             var cpuAtEnd = CpuOf(members);
-            var doublesCpu = (DoublesCpu() - doublesCpuAtStart).TotalSeconds;
+            var doublesCpu = (ThisProcess.Cpu() - doublesCpuAtStart).TotalSeconds;
             windows?.Dispose();
             var cpu = (cpuAtEnd - cpuAtStart).TotalSeconds;
             var (steadyFrom, cpuAtSteady) = await steady.ConfigureAwait(false);
@@ -170,6 +172,8 @@ public static class PipelineBenchmark
                 PushRequests = loki.Pushes.Count,
                 SustainedLinesPerSecond = sustained.LinesPerSecond,
                 RawSustainedLinesPerSecond = raw?.SustainedLinesPerSecond,
+                RawCpuSecondsPerMillionLines = raw?.CpuSecondsPerMillionLines,
+                RawCoresBusy = raw?.CoresBusy,
                 CpuShareByWindow = windows?.Shares() ?? [],
                 CpuWindowSeconds = windows?.Length.TotalSeconds ?? 0,
                 DoublesCpuSecondsPerMillionLines = doublesCpu / total * 1_000_000,
@@ -204,14 +208,6 @@ public static class PipelineBenchmark
     {
         await Task.Delay(after, cancellation).ConfigureAwait(false);
         return (clock.Elapsed, CpuOf(members));
-    }
-
-    // This process's CPU is the doubles' (and the benchmark's own sampling, which is small beside them): the machine
-    // the aggregator was measured on was shared with that much work.
-    private static TimeSpan DoublesCpu()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime;
     }
 
     // The members' CPU together; a killed member's time stops where it died.

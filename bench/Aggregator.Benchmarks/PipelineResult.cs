@@ -45,6 +45,12 @@ public sealed record PipelineResult(
     /// <summary>The raw baseline's rate between a tenth and nine tenths of the lines read, when it was measured.</summary>
     public double? RawSustainedLinesPerSecond { get; init; }
 
+    /// <summary>The raw baseline's CPU — the Kubernetes double's serving and the reader's counting — per million lines.</summary>
+    public double? RawCpuSecondsPerMillionLines { get; init; }
+
+    /// <summary>How many cores the raw baseline's read kept busy on average.</summary>
+    public double? RawCoresBusy { get; init; }
+
     /// <summary>The sustained rate against the raw baseline's, measured alike, when both were.</summary>
     public double? SustainedRatio =>
         RawSustainedLinesPerSecond is { } raw && raw > 0 && SustainedLinesPerSecond is { } sustained ? sustained / raw : null;
@@ -97,6 +103,18 @@ public sealed record PipelineResult(
             ? "raw baseline: skipped"
             : F($"raw baseline (read the same streams, discard): {RawLinesPerSecond:0} lines/s; aggregator/raw = {Ratio:0.00}") +
               (RawSustainedLinesPerSecond is { } rawSustained ? F($"; sustained {rawSustained:0} lines/s") : string.Empty);
+        if (Ratio is { } ratioOfRates && RawCpuSecondsPerMillionLines is { } rawCost && RawCoresBusy is { } rawCores &&
+            DoublesCpuSecondsPerMillionLines is { } doublesCost && DoublesCpuShareOfOneCore is { } doublesCores)
+        {
+            // The ratio is the baseline's cost per line against the run's (aggregator and doubles, on the same
+            // cores), times how much more of the cores the run kept busy: which of the two holds it down.
+            var runCost = CpuSecondsPerMillionLines + doublesCost;
+            var runCores = CpuShareOfOneCore + doublesCores;
+            yield return F($"ratio by cost: the baseline took {rawCost:0.00} cpu-seconds per million lines with {rawCores:0.00} cores busy, ") +
+                F($"the run {runCost:0.00} (the aggregator's and the doubles') with {runCores:0.00}: ") +
+                F($"{rawCost:0.00}/{runCost:0.00} x {runCores:0.00}/{rawCores:0.00} = {ratioOfRates:0.00}");
+        }
+
         yield return $"delivery: {DeliverySummary}";
         yield return F($"lines_per_s={LinesPerSecond:0} raw_lines_per_s={RawLinesPerSecond ?? 0:0} ratio={Ratio ?? 0:0.00} exactly_once={(ExactlyOnce ? "true" : "false")} peak_rss_mib={PeakRssMiB:0.0}");
     }

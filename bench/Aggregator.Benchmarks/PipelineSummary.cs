@@ -33,6 +33,7 @@ public static class PipelineSummary
         {
             yield return Figure("raw baseline lines/s", runs.Select(r => r.RawLinesPerSecond!.Value), "0");
             yield return Figure("aggregator/raw", runs.Select(r => r.Ratio!.Value), "0.00");
+            yield return Figure("raw baseline cpu-seconds per million lines", runs.Select(r => r.RawCpuSecondsPerMillionLines!.Value), "0.00");
             if (runs.All(r => r.SustainedRatio is not null))
             {
                 yield return Figure("raw baseline sustained lines/s", runs.Select(r => r.RawSustainedLinesPerSecond!.Value), "0");

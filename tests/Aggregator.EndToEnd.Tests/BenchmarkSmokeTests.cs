@@ -29,7 +29,30 @@ public sealed partial class BenchmarkSmokeTests
 
         Assert.True(result.ExactlyOnce, result.DeliverySummary);
         Assert.True(result.RawLinesPerSecond > 0);
+        Assert.True(result.RawCpuSecondsPerMillionLines > 0);
         Assert.Contains(result.Report(), line => line.Contains("the Kubernetes API over TLS", StringComparison.Ordinal));
+        Assert.Contains(result.Report(), line => line.StartsWith("ratio by cost: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_ratio_is_shown_as_the_two_runs_cost_per_line_and_how_many_cores_each_kept_busy()
+    {
+        // 4,000,000 lines in 4 s at 0.50 cpu-seconds a million, beside doubles at 0.75: 1.25 cores busy. The baseline
+        // read them at 2,000,000 lines/s for 0.50 a million: 1.00 core busy.
+        var run = new PipelineResult(
+            new PipelineOptions(), 4_000_000, 4, 1_000_000, 121, 0.5, 0.5, 190, null, null, 2_000_000, true, "summary")
+        {
+            DoublesCpuSecondsPerMillionLines = 0.75,
+            DoublesCpuShareOfOneCore = 0.75,
+            RawCpuSecondsPerMillionLines = 0.5,
+            RawCoresBusy = 1.0,
+        };
+
+        Assert.Contains(
+            "ratio by cost: the baseline took 0.50 cpu-seconds per million lines with 1.00 cores busy, " +
+            "the run 1.25 (the aggregator's and the doubles') with 1.25: 0.50/1.25 x 1.25/1.00 = 0.50",
+            run.Report());
+        Assert.Equal(0.5, run.Ratio);
     }
 
     [Fact]
