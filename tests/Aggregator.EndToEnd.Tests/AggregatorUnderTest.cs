@@ -109,6 +109,19 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
     public static Task Eventually(Func<bool> condition, string what, int timeoutSeconds = 30) =>
         Eventually(() => Task.FromResult(condition()), what, timeoutSeconds);
 
+    /// <summary>As <see cref="Eventually(Func{bool}, string, int)"/>, and a timeout also says what <paramref name="state"/> finds then.</summary>
+    public static async Task Eventually(Func<bool> condition, string what, Func<string> state, int timeoutSeconds)
+    {
+        try
+        {
+            await Eventually(condition, what, timeoutSeconds);
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}; then {state()}", timeout);
+        }
+    }
+
     /// <summary>
     /// Polls a condition that takes a request to answer (the admin or health endpoint). Awaited, never blocked on:
     /// a thread held waiting for an answer that this same process must serve starves the thread pool when tests run

@@ -102,6 +102,15 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>Tails running on each member, by member index.</summary>
     public Dictionary<int, int> TailsPerMember() => Running.ToDictionary(i => i, i => Runtime(i).Counters.ActiveTails);
 
+    /// <summary>Who runs how many tails, and the log streams the double has open (any open twice): what a wait on them shows when it fails.</summary>
+    public string DescribeTails()
+    {
+        var open = Kubernetes.OpenLogStreams;
+        var twice = open.GroupBy(s => s).Count(g => g.Count() > 1);
+        return string.Join(", ", TailsPerMember().Select(p => $"member {p.Key} runs {p.Value} tails")) +
+            $"; {open.Count} log streams open, {twice} of them twice";
+    }
+
     /// <summary>Leaves the cluster as SIGTERM would (CoordinatedShutdown: hand-off, flush, leave).</summary>
     public async Task StopMemberAsync(int member)
     {
