@@ -21,7 +21,7 @@ public sealed class LogLineReader : IDisposable
     private int _end;
     private long _lastTimestamp;
     private TimestampMinute _minute;
-    private int _readsFilledBuffer;
+    private int _busyReads;
 
     // Scratch for one synchronous pass over the buffer; per thread, so that a tail does not keep one sized by its busiest read.
     [ThreadStatic]
@@ -32,8 +32,8 @@ public sealed class LogLineReader : IDisposable
     /// <param name="body">The response body.</param>
     /// <param name="partialLineBytes">The runtime's partial-record size (16 KiB), at which long lines carry embedded timestamps.</param>
     /// <param name="initialBufferBytes">
-    /// The read buffer's starting size. It grows for longer lines, and up to 64 KiB while reads keep filling it:
-    /// a quiet container's tail keeps a small buffer, a busy one reads in large chunks.
+    /// The read buffer's starting size. It grows for longer lines, and up to 64 KiB while reads keep taking half the
+    /// room they are offered or more: a quiet container's tail keeps a small buffer, a busy one reads in large chunks.
     /// </param>
     public LogLineReader(Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 8 * 1024)
     {
@@ -78,26 +78,28 @@ public sealed class LogLineReader : IDisposable
                 _start = 0;
             }
 
-            if (_end == 0)
+            if (_end == 0 && _busyReads == 0)
             {
                 // Nothing buffered: wait for the next bytes without holding a buffer, so that a quiet container's
                 // tail holds none (a body that cannot wait this way returns at once, and the read below waits).
+                // After a read that took half its room or more, more is likely on its way and the read goes at once:
+                // the wait costs a syscall a chunk of its own.
                 ReturnBuffer();
                 await _body.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-                if (_readsFilledBuffer >= 2 && _bufferBytes < BusyBufferBytes)
+                if (_busyReads >= 2 && _bufferBytes < BusyBufferBytes)
                 {
-                    _readsFilledBuffer = 0;
+                    _busyReads = 0;
                     _bufferBytes *= 2;
                 }
 
                 _buffer = ArrayPool<byte>.Shared.Rent(_bufferBytes);
             }
-            else if (_buffer.Length < _bufferBytes || _end == _buffer.Length || (_readsFilledBuffer >= 2 && _buffer.Length < BusyBufferBytes))
+            else if (_buffer.Length < _bufferBytes || _end == _buffer.Length || (_busyReads >= 2 && _buffer.Length < BusyBufferBytes))
             {
                 // Smaller than its size only after Compact: back to that size, which says how busy the tail is.
                 if (_buffer.Length >= _bufferBytes)
                 {
-                    _readsFilledBuffer = 0;
+                    _busyReads = 0;
                     _bufferBytes = _buffer.Length * 2;
                 }
 
@@ -107,13 +109,17 @@ public sealed class LogLineReader : IDisposable
                 _buffer = larger;
             }
 
+            var offered = _buffer.Length - _end;
             var read = await _body.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 return false;
             }
 
-            _readsFilledBuffer = _end + read == _buffer.Length ? _readsFilledBuffer + 1 : 0;
+            // Half, not all: the API server's chunks (at most 32 KiB, the first few KiB of each through the HTTP
+            // connection's own buffer) cut most reads short of a 16 KiB buffer, which then took two or three reads
+            // and as many syscalls a chunk; in 32 KiB the rest of a chunk is one read.
+            _busyReads = 2 * read >= offered ? _busyReads + 1 : 0;
             _end += read;
         }
     }

@@ -270,6 +270,30 @@ public sealed class LogLineReaderTests
         Assert.Equal(0, unfinished);
     }
 
+    [Theory(Timeout = 30000)]
+    // Reads cut short by the sender's chunks (an HTTP/1.1 chunk is at most 32 KiB, read partly through the
+    // connection's own 4 KiB buffer) rarely fill the buffer, yet take most of it: a busy tail all the same.
+    [InlineData(6000, 16 * 1024)]
+    // A container writing a line at a time: the buffer stays as it started.
+    [InlineData(200, 8 * 1024)]
+    public async Task Reads_that_take_half_the_room_offered_or_more_grow_the_buffer(int bytesPerRead, int heldAfter)
+    {
+        var body = new StringBuilder();
+        for (var i = 0; i < 2000; i++)
+        {
+            body.Append(KubeletTimestamp.Format(Nanos1 + i)).Append(" line number ").Append(i).Append('\n');
+        }
+
+        using var reader = new LogLineReader(new CappedReads(Encoding.UTF8.GetBytes(body.ToString()), bytesPerRead), initialBufferBytes: 8 * 1024);
+        var lines = new List<KubeletLine>();
+        while (lines.Count < 1000)
+        {
+            Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        }
+
+        Assert.Equal(heldAfter, reader.HeldBufferBytes);
+    }
+
     [Fact(Timeout = 30000)]
     public async Task Every_call_returns_true_with_at_least_one_line_until_the_body_ends()
     {
@@ -302,5 +326,37 @@ public sealed class LogLineReaderTests
         Assert.False(waiting.IsCompleted);
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task After_a_read_that_took_half_its_buffer_or_more_the_next_read_goes_at_once()
+    {
+        var burst = new StringBuilder();
+        while (burst.Length < 5000)
+        {
+            burst.Append(Ts1).Append(" a line of a burst\n");
+        }
+
+        var body = new BlockingStream(Encoding.UTF8.GetBytes(burst.ToString()));
+        using var reader = new LogLineReader(body, initialBufferBytes: 8 * 1024);
+        var lines = new List<KubeletLine>();
+        using var stop = new CancellationTokenSource();
+
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        var waiting = reader.ReadLinesAsync(lines, stop.Token).AsTask();
+        await body.Blocked.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // More of a burst is likely on its way: no zero-byte read first, which would cost a syscall of its own.
+        Assert.Equal(8 * 1024, body.ReadSizes[^1]);
+        Assert.Equal(8 * 1024, reader.HeldBufferBytes);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+    }
+
+    /// <summary>A body whose every read hands out as much as asked, up to <paramref name="most"/> bytes.</summary>
+    private sealed class CappedReads(byte[] content, int most) : MemoryStream(content)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, most)], cancellationToken);
     }
 }
