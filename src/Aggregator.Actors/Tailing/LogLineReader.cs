@@ -105,7 +105,8 @@ public sealed class LogLineReader : IDisposable
 
                 var larger = ArrayPool<byte>.Shared.Rent(_bufferBytes);
                 Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                // Empty after a Compact that kept nothing, which a busy tail reaches without the wait above.
+                ReturnBuffer();
                 _buffer = larger;
             }
 

@@ -353,6 +353,32 @@ public sealed class LogLineReaderTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task A_busy_tail_compacted_to_nothing_reads_on_into_a_buffer_of_its_former_size()
+    {
+        var burst = new StringBuilder();
+        while (burst.Length < 5000)
+        {
+            burst.Append(Ts1).Append(" a line of a burst\n");
+        }
+
+        var pipe = new Pipe();
+        using var reader = new LogLineReader(pipe.Reader.AsStream(), initialBufferBytes: 8 * 1024);
+        var lines = new List<KubeletLine>();
+        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(burst.ToString()));
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        var burstLines = lines.Count;
+
+        reader.Compact();
+        Assert.Equal(0, reader.HeldBufferBytes);
+        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes($"{Ts2} after the wait\n"));
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+
+        Assert.Equal(8 * 1024, reader.HeldBufferBytes);
+        Assert.Equal(burstLines + 1, lines.Count);
+        Assert.Equal("after the wait", lines[^1].Line);
+    }
+
     /// <summary>A body whose every read hands out as much as asked, up to <paramref name="most"/> bytes.</summary>
     private sealed class CappedReads(byte[] content, int most) : MemoryStream(content)
     {
