@@ -331,13 +331,7 @@ public sealed class LogLineReaderTests
     [Fact(Timeout = 30000)]
     public async Task After_a_read_that_took_half_its_buffer_or_more_the_next_read_goes_at_once()
     {
-        var burst = new StringBuilder();
-        while (burst.Length < 5000)
-        {
-            burst.Append(Ts1).Append(" a line of a burst\n");
-        }
-
-        var body = new BlockingStream(Encoding.UTF8.GetBytes(burst.ToString()));
+        var body = new BlockingStream(Burst());
         using var reader = new LogLineReader(body, initialBufferBytes: 8 * 1024);
         var lines = new List<KubeletLine>();
         using var stop = new CancellationTokenSource();
@@ -356,16 +350,10 @@ public sealed class LogLineReaderTests
     [Fact(Timeout = 30000)]
     public async Task A_busy_tail_compacted_to_nothing_reads_on_into_a_buffer_of_its_former_size()
     {
-        var burst = new StringBuilder();
-        while (burst.Length < 5000)
-        {
-            burst.Append(Ts1).Append(" a line of a burst\n");
-        }
-
         var pipe = new Pipe();
         using var reader = new LogLineReader(pipe.Reader.AsStream(), initialBufferBytes: 8 * 1024);
         var lines = new List<KubeletLine>();
-        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(burst.ToString()));
+        await pipe.Writer.WriteAsync(Burst());
         Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
         var burstLines = lines.Count;
 
@@ -377,6 +365,18 @@ public sealed class LogLineReaderTests
         Assert.Equal(8 * 1024, reader.HeldBufferBytes);
         Assert.Equal(burstLines + 1, lines.Count);
         Assert.Equal("after the wait", lines[^1].Line);
+    }
+
+    /// <summary>Whole lines, over 5,000 bytes in all: one read of them takes more than half of an 8 KiB buffer.</summary>
+    private static byte[] Burst()
+    {
+        var burst = new StringBuilder();
+        while (burst.Length < 5000)
+        {
+            burst.Append(Ts1).Append(" a line of a burst\n");
+        }
+
+        return Encoding.UTF8.GetBytes(burst.ToString());
     }
 
     /// <summary>A body whose every read hands out as much as asked, up to <paramref name="most"/> bytes.</summary>
