@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Aggregator.Host;
@@ -89,6 +90,22 @@ public sealed class DockerfileTests
         var environment = Final().Environment();
 
         Assert.All(ImageEnvironment.Variables, setting => Assert.Equal(setting.Value, environment.GetValueOrDefault(setting.Key)));
+    }
+
+    [Fact]
+    public void The_aggregator_is_built_with_the_runtime_settings_the_benchmark_measured_it_with()
+    {
+        // What the project sets as runtime host options lands in aggregator.runtimeconfig.json, which the image and the
+        // benchmark run alike; dropping one changes CPU or memory without any other test noticing (BENCHMARKS.md).
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "aggregator.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        string Setting(string name) =>
+            properties.TryGetProperty(name, out var value) ? value.ToString() : $"{name} missing from aggregator.runtimeconfig.json";
+
+        Assert.Equal("1", Setting("System.Threading.ThreadPool.MinThreads"));
+        Assert.Equal("0", Setting("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"));
+        Assert.Equal("4096", Setting("System.Runtime.TieredCompilation.CallCountThreshold"));
+        Assert.Equal("True", Setting("System.Net.SocketsHttpHandler.Http2FlowControl.DisableDynamicWindowSizing"));
     }
 
     [Fact]
