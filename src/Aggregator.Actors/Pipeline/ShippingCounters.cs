@@ -169,10 +169,18 @@ public sealed class ShippingCounters
 
     internal void BatchFormed(int entries) => _series.BatchEntries.Observe(entries);
 
-    internal void TailsRunning(int count)
+    // Sharded tails start and stop on many threads at once: each change is applied atomically rather than a count
+    // written back, as a count computed on one thread and written after another's would be stale until the next change.
+    internal void TailStarted()
     {
-        Volatile.Write(ref _activeTails, count);
-        _series.ActiveTails.Set(count);
+        Interlocked.Increment(ref _activeTails);
+        _series.ActiveTails.Inc();
+    }
+
+    internal void TailsStopped(int count = 1)
+    {
+        Interlocked.Add(ref _activeTails, -count);
+        _series.ActiveTails.Dec(count);
     }
 
     internal void TailReopened() => _series.TailRestarts.Inc();

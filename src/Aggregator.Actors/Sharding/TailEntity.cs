@@ -49,7 +49,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
         _stopping.Dispose();
         if (_tailRunning)
         {
-            _dependencies.TailStopped();
+            _dependencies.Tail.Counters.TailsStopped();
         }
     }
 
@@ -103,7 +103,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
         _tail = Context.Watch(Context.ActorOf(ContainerTail.Props(_target!, _pod!, _dependencies.Tail), "tail"));
         _restarts.Started(_tailId);
         _tailRunning = true;
-        _dependencies.TailStarted();
+        _dependencies.Tail.Counters.TailStarted();
     }
 
     private void Running()
@@ -113,7 +113,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
         Receive<Terminated>(t => t.ActorRef.Equals(_tail), _ =>
         {
             _tailRunning = false;
-            _dependencies.TailStopped();
+            _dependencies.Tail.Counters.TailsStopped();
             if (_restarts.TakeDelay(_tailId) is { } delay)
             {
                 Timers.StartSingleTimer(RestartTail.Instance, RestartTail.Instance, delay);

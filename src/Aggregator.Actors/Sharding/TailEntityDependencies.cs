@@ -9,11 +9,4 @@ namespace Aggregator.Actors.Sharding;
 /// <param name="Discovery">To rebuild a tail's target from its pod when it was started without a <see cref="StartTail"/>.</param>
 /// <param name="Positions">The member's <see cref="ShippedPositions"/>, which a handed-off tail waits on.</param>
 /// <param name="HandOffFlush">How long a handed-off tail waits for Loki to acknowledge what it read.</param>
-public sealed record TailEntityDependencies(TailDependencies Tail, DiscoverySettings Discovery, IActorRef Positions, TimeSpan HandOffFlush)
-{
-    private int _running;
-
-    internal void TailStarted() => Tail.Counters.TailsRunning(Interlocked.Increment(ref _running));
-
-    internal void TailStopped() => Tail.Counters.TailsRunning(Interlocked.Decrement(ref _running));
-}
+public sealed record TailEntityDependencies(TailDependencies Tail, DiscoverySettings Discovery, IActorRef Positions, TimeSpan HandOffFlush);

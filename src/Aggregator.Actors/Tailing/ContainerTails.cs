@@ -48,7 +48,8 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
                 _started.Remove(tailId);
             }
 
-            _counters.TailsRunning(--_running);
+            _running--;
+            _counters.TailsStopped();
         });
 
         Receive<RestartTail>(restart =>
@@ -78,7 +79,7 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
 
     protected override SupervisorStrategy SupervisorStrategy() => _restarts.Strategy(_log, tail => tail.Path.Name);
 
-    protected override void PostStop() => _counters.TailsRunning(0);
+    protected override void PostStop() => _counters.TailsStopped(_running);
 
     /// <summary>Props for the registry; every tail it starts shares <paramref name="dependencies"/>.</summary>
     public static Props Props(TailDependencies dependencies) =>
@@ -89,7 +90,8 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
         _started[start.TailId] = start;
         Context.Watch(Context.ActorOf(ContainerTail.Props(start.Target, start.Pod, _dependencies), start.TailId));
         _restarts.Started(start.TailId);
-        _counters.TailsRunning(++_running);
+        _running++;
+        _counters.TailStarted();
     }
 
     private sealed record RestartTail(string TailId);

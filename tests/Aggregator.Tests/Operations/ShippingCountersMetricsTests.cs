@@ -77,6 +77,52 @@ public sealed class ShippingCountersMetricsTests
         Assert.DoesNotContain("aggregator_lines_read_total{", await Exposition(new ShippingCounters()), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Tails_started_and_stopped_on_many_threads_at_once_are_counted_exactly_after_every_round()
+    {
+        // Sharded tails start and stop on whichever threads their entities run: after each round in which every
+        // thread started (then stopped) one tail at the same moment, the count must be exact, not one thread's stale view.
+        const int threads = 4;
+        const int rounds = 20_000;
+        var counters = new ShippingCounters();
+        var wrong = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var expected = 0;
+        using var barrier = new Barrier(threads, b =>
+        {
+            if (counters.ActiveTails != expected)
+            {
+                wrong.Enqueue($"round {b.CurrentPhaseNumber}: {counters.ActiveTails} counted, {expected} running");
+            }
+        });
+
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                for (var round = 0; round < rounds; round++)
+                {
+                    var starting = round < rounds / 2;
+                    if (starting)
+                    {
+                        counters.TailStarted();
+                    }
+                    else
+                    {
+                        counters.TailsStopped();
+                    }
+
+                    Interlocked.Add(ref expected, starting ? 1 : -1);
+                    barrier.SignalAndWait();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)));
+
+        Assert.Empty(wrong);
+        Assert.Equal(0, counters.ActiveTails);
+        Assert.Contains("aggregator_active_tails 0", await Exposition(counters), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(204, true)]
     [InlineData(400, true)]
