@@ -110,7 +110,7 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
         Eventually(() => Task.FromResult(condition()), what, timeoutSeconds);
 
     /// <summary>As <see cref="Eventually(Func{bool}, string, int)"/>, and a timeout also says what <paramref name="state"/> finds then.</summary>
-    public static async Task Eventually(Func<bool> condition, string what, Func<string> state, int timeoutSeconds)
+    public static async Task Eventually(Func<bool> condition, string what, Func<Task<string>> state, int timeoutSeconds)
     {
         try
         {
@@ -118,7 +118,7 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
         }
         catch (TimeoutException timeout)
         {
-            throw new TimeoutException($"{timeout.Message}; then {state()}", timeout);
+            throw new TimeoutException($"{timeout.Message}; then {await state()}", timeout);
         }
     }
 

@@ -102,13 +102,38 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>Tails running on each member, by member index.</summary>
     public Dictionary<int, int> TailsPerMember() => Running.ToDictionary(i => i, i => Runtime(i).Counters.ActiveTails);
 
-    /// <summary>Who runs how many tails, and the log streams the double has open (any open twice): what a wait on them shows when it fails.</summary>
-    public string DescribeTails()
+    /// <summary>
+    /// Who counts how many tails and hosts which entities, the log streams the double has open (any open twice), and
+    /// the open ones that no running member hosts an entity for: what a wait on them shows when it fails.
+    /// </summary>
+    public async Task<string> DescribeTailsAsync()
     {
         var open = Kubernetes.OpenLogStreams;
         var twice = open.GroupBy(s => s).Count(g => g.Count() > 1);
-        return string.Join(", ", TailsPerMember().Select(p => $"member {p.Key} runs {p.Value} tails")) +
-            $"; {open.Count} log streams open, {twice} of them twice";
+        var hosted = new HashSet<string>(StringComparer.Ordinal);
+        var members = new List<string>();
+        foreach (var member in Running)
+        {
+            string entities;
+            try
+            {
+                var ids = (await ShardsOfAsync(member)).SelectMany(s => s.EntityIds).Order(StringComparer.Ordinal).ToList();
+                hosted.UnionWith(ids.Select(ContainerOf));
+                entities = $"{ids.Count} entities ({string.Join(" ", ids)})";
+            }
+            catch (Exception e) when (e is TimeoutException or AskTimeoutException)
+            {
+                entities = "its shard region did not answer";
+            }
+
+            members.Add($"member {member} counts {Runtime(member).Counters.ActiveTails} tails and hosts {entities}");
+        }
+
+        var orphans = open.Select(s => $"{s.Namespace}_{s.Pod}_{s.Container}").Where(c => !hosted.Contains(c)).Order(StringComparer.Ordinal);
+        return string.Join(", ", members) + $"; {open.Count} log streams open, {twice} of them twice; open with no entity on a running member: [{string.Join(" ", orphans)}]";
+
+        // An entity ID is namespace_pod_container_instance.
+        static string ContainerOf(string entityId) => entityId[..entityId.LastIndexOf('_')];
     }
 
     /// <summary>Leaves the cluster as SIGTERM would (CoordinatedShutdown: hand-off, flush, leave).</summary>

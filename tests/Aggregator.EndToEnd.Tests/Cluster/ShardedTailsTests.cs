@@ -25,13 +25,13 @@ public sealed class ShardedTailsTests(ITestOutputHelper output)
 
         await AggregatorUnderTest.Eventually(
             () => test.TailsPerMember() is var tails && tails.Values.Sum() == streams.Length && tails.Values.All(n => n > 0),
-            "every container is tailed, by every member in part", test.DescribeTails, SpreadSeconds);
+            "every container is tailed, by every member in part", test.DescribeTailsAsync, SpreadSeconds);
 
         // Seconds alone and in most full runs; once, in a full parallel run on two cores, more than 30.
         await test.StopMemberAsync(2);
         await AggregatorUnderTest.Eventually(
             () => test.TailsPerMember().Values.Sum() == streams.Length && test.Kubernetes.OpenLogStreams.Count == streams.Length,
-            "the leaving member's tails run on the other two", test.DescribeTails, SpreadSeconds);
+            "the leaving member's tails run on the other two", test.DescribeTailsAsync, SpreadSeconds);
 
         await AssertEveryLineOnceAsync(test, pods);
     }
@@ -44,7 +44,7 @@ public sealed class ShardedTailsTests(ITestOutputHelper output)
         var streams = pods.Streams;
         await AggregatorUnderTest.Eventually(
             () => test.TailsPerMember() is var tails && tails.Values.Sum() == streams.Length && tails.Values.All(n => n > 0),
-            "every container is tailed, by every member in part", test.DescribeTails, SpreadSeconds);
+            "every container is tailed, by every member in part", test.DescribeTailsAsync, SpreadSeconds);
 
         // The oldest member hosts the shard coordinator: its death is the slowest case, as the coordinator moves too.
         var victim = test.Oldest();
@@ -73,7 +73,7 @@ public sealed class ShardedTailsTests(ITestOutputHelper output)
         var streams = pods.Streams;
         await AggregatorUnderTest.Eventually(
             () => test.TailsPerMember() is var tails && tails.Values.Sum() == streams.Length && tails.Values.All(n => n > 0),
-            "every container is tailed, by both members", test.DescribeTails, SpreadSeconds);
+            "every container is tailed, by both members", test.DescribeTailsAsync, SpreadSeconds);
 
         await test.JoinAsync(2);
         var moved = 0;
