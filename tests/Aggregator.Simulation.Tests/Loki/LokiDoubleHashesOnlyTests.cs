@@ -67,7 +67,10 @@ public sealed class LokiDoubleHashesOnlyTests
     [Fact(Timeout = 30000)]
     public async Task Without_lines_the_body_is_read_to_the_same_entries_and_answers_as_with_lines()
     {
-        var ts = NowNanos;
+        // One clock for both doubles: "too old" names the oldest time accepted, to the second, and two clocks read a
+        // moment apart can straddle a second.
+        var clock = new FixedTime(DateTimeOffset.UtcNow);
+        var ts = (clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
         var request = Push(
             ("{app=\"a\", pod=\"p\"}", [(ts, "plain"), (ts + 1, string.Empty), (ts + 2, "größe 😀 日本語"), (ts + 3, new string('x', 300))]),
             ("{app=\"a\", pod=\"q\"}", [(ts + 4, "other stream"), (ts - (8L * 24 * 3600 * 1_000_000_000), "too old")]),
@@ -79,7 +82,7 @@ public sealed class LokiDoubleHashesOnlyTests
         var answers = new List<(int, string, long, IReadOnlyList<(long, ulong)>)>();
         foreach (var keepLines in new[] { true, false })
         {
-            await using var loki = await LokiDouble.StartAsync(new LokiDoubleOptions { KeepLines = keepLines, MaxLineSizeBytes = 200 });
+            await using var loki = await LokiDouble.StartAsync(new LokiDoubleOptions { KeepLines = keepLines, MaxLineSizeBytes = 200, TimeProvider = clock });
             var (status, body) = await PushAsync(loki.PushUri, SnappyProtobuf(request));
             answers.Add((status, body, loki.EntryCount, loki.HashesOf(AppA)));
         }

@@ -284,9 +284,4 @@ public sealed class LokiDoublePushTests
         Assert.Equal(4, loki.Streams.Count);
         Assert.Equal(40, loki.Pushes.Count);
     }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }
