@@ -28,10 +28,13 @@ public sealed class ShardedTailsTests(ITestOutputHelper output)
             "every container is tailed, by every member in part", test.DescribeTailsAsync, SpreadSeconds);
 
         // Seconds alone and in most full runs; once, in a full parallel run on two cores, more than 30.
+        var leaving = Stopwatch.StartNew();
         await test.StopMemberAsync(2);
+        var left = string.Create(CultureInfo.InvariantCulture, $"member 2 took {leaving.Elapsed.TotalSeconds:0.0} s to leave");
+        output.WriteLine(left);
         await AggregatorUnderTest.Eventually(
             () => test.TailsPerMember().Values.Sum() == streams.Length && test.Kubernetes.OpenLogStreams.Count == streams.Length,
-            "the leaving member's tails run on the other two", test.DescribeTailsAsync, SpreadSeconds);
+            "the leaving member's tails run on the other two", async () => $"{left}; {await test.DescribeTailsAsync()}", SpreadSeconds);
 
         await AssertEveryLineOnceAsync(test, pods);
     }
