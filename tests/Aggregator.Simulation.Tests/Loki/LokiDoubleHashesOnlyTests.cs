@@ -70,7 +70,7 @@ public sealed class LokiDoubleHashesOnlyTests
         // One clock for both doubles: "too old" names the oldest time accepted, to the second, and two clocks read a
         // moment apart can straddle a second.
         var clock = new FixedTime(DateTimeOffset.UtcNow);
-        var ts = (clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+        var ts = NanosOf(clock.GetUtcNow());
         var request = Push(
             ("{app=\"a\", pod=\"p\"}", [(ts, "plain"), (ts + 1, string.Empty), (ts + 2, "größe 😀 日本語"), (ts + 3, new string('x', 300))]),
             ("{app=\"a\", pod=\"q\"}", [(ts + 4, "other stream"), (ts - (8L * 24 * 3600 * 1_000_000_000), "too old")]),

@@ -141,7 +141,7 @@ public sealed class LokiDoublePushTests
     {
         var now = DateTimeOffset.Parse("2025-03-01T12:00:00Z", CultureInfo.InvariantCulture);
         await using var loki = await LokiDouble.StartAsync(new LokiDoubleOptions { TimeProvider = new FixedTime(now), MaxLineSizeBytes = 10 });
-        var nowNanos = (now.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+        var nowNanos = NanosOf(now);
         var hour = 3_600_000_000_000L;
         var tooOld = nowNanos - (8 * 24 * hour);
         var tooNew = nowNanos + (hour / 2);

@@ -13,7 +13,10 @@ namespace Aggregator.Simulation.Tests.Loki;
 /// <summary>Builds push bodies the way Promtail and the aggregator do, and reads query answers.</summary>
 internal static class LokiRequests
 {
-    public static long NowNanos => (DateTimeOffset.UtcNow.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+    public static long NowNanos => NanosOf(DateTimeOffset.UtcNow);
+
+    /// <summary>A time as Loki's Unix nanoseconds.</summary>
+    public static long NanosOf(DateTimeOffset time) => (time.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
 
     public static PushRequest Push(params (string Labels, (long Ts, string Line)[] Entries)[] streams)
     {
