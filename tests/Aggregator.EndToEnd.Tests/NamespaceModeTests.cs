@@ -53,6 +53,26 @@ public sealed class NamespaceModeTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_stopped_aggregator_holds_no_log_request_open()
+    {
+        // Each follow request holds a stream open through the API server to the kubelet; one left behind after a
+        // stop (a restart, a hand-off) would be a second reader of its container.
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        var pods = new[] { "web-0", "web-1", "web-2" };
+        foreach (var pod in pods)
+        {
+            test.Kubernetes.CreatePod(Ns, pod, ["app", "sidecar"], WebLabels);
+            test.Kubernetes.StartPod(Ns, pod);
+        }
+
+        await test.StartAggregatorAsync();
+        await AggregatorUnderTest.Eventually(() => test.Kubernetes.OpenLogStreamCount == 6, "every container's log is followed");
+        await test.StopAggregatorAsync();
+
+        await AggregatorUnderTest.Eventually(() => test.Kubernetes.OpenLogStreamCount == 0, "the stopped aggregator's log requests are closed", 10);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_pod_first_seen_Pending_is_tailed_once_it_runs()
     {
         await using var test = await AggregatorUnderTest.CreateAsync();
