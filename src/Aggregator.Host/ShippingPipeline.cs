@@ -20,8 +20,8 @@ internal static class ShippingPipeline
         builder.AddHocon(
             string.Join('\n', [
                 $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {GraceSeconds(settings)}s",
-                // The scheduler's clock wakes a thread every tick; the aggregator's timers are seconds long.
-                "akka.scheduler.tick-duration = 50ms",
+                // Timers wake the process when they are due, not on every tick of a wheel (TimerQueueScheduler).
+                TimerQueueScheduler.Hocon,
                 .. more]),
             HoconAddMode.Prepend);
 

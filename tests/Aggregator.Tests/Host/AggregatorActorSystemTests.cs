@@ -58,6 +58,7 @@ public sealed class AggregatorActorSystemTests : IDisposable
             Assert.Contains(system.Settings.Config.GetStringList("akka.loggers"), logger => logger.Contains(nameof(AkkaLogForwarder), StringComparison.Ordinal));
             Assert.True(system.Settings.Setup.Get<AkkaLogForwarder.Factory>().HasValue);
             Assert.Same(system, Assert.Single(host.Services.GetServices<ActorSystem>()));
+            Assert.IsType<TimerQueueScheduler>(system.Scheduler);
         }
         finally
         {
@@ -73,6 +74,7 @@ public sealed class AggregatorActorSystemTests : IDisposable
         try
         {
             Assert.IsType<Akka.Cluster.ClusterActorRefProvider>(((ExtendedActorSystem)system).Provider);
+            Assert.IsType<TimerQueueScheduler>(system.Scheduler);
             foreach (var message in new[] { typeof(StartTail), typeof(GetTailState), typeof(StopTailing), typeof(TailState) })
             {
                 Assert.IsType<TailProtocolSerializer>(system.Serialization.FindSerializerForType(message));
