@@ -21,16 +21,22 @@ public sealed class TimerQueueScheduler(Config scheduler, ILoggingAdapter log) :
     /// <summary>The HOCON line that makes an actor system use this scheduler.</summary>
     public static readonly string Hocon = $"akka.scheduler.implementation = \"{typeof(TimerQueueScheduler).FullName}, {typeof(TimerQueueScheduler).Assembly.GetName().Name}\"";
 
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    // Never started (it starts its thread on the first item scheduled): read only for its clock, which is Akka's own
+    // process-wide one, so that times from this scheduler compare with those the rest of Akka reads.
+    private readonly HashedWheelTimerScheduler _akkaClock = new(scheduler, log);
     private volatile bool _disposed;
 
-    public override TimeSpan MonotonicClock => _clock.Elapsed;
+    public override TimeSpan MonotonicClock => _akkaClock.MonotonicClock;
 
-    public override TimeSpan HighResMonotonicClock => _clock.Elapsed;
+    public override TimeSpan HighResMonotonicClock => _akkaClock.HighResMonotonicClock;
 
     protected override DateTimeOffset TimeNow => DateTimeOffset.Now;
 
-    public void Dispose() => _disposed = true;
+    public void Dispose()
+    {
+        _disposed = true;
+        _akkaClock.Dispose();
+    }
 
     protected override void InternalScheduleTellOnce(TimeSpan delay, ICanTell receiver, object message, IActorRef sender, ICancelable cancelable) =>
         Schedule(delay, TimeSpan.Zero, () => receiver.Tell(message, sender), cancelable);

@@ -10,7 +10,7 @@ namespace Aggregator.Tests.Host;
 public sealed class TimerQueueSchedulerTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly TimerQueueScheduler _scheduler = new(ConfigurationFactory.Empty, NoLogger.Instance);
+    private readonly TimerQueueScheduler _scheduler = new(ConfigurationFactory.Default(), NoLogger.Instance);
 
     private IAdvancedScheduler Advanced => ((IScheduler)_scheduler).Advanced;
 
@@ -119,6 +119,17 @@ public sealed class TimerQueueSchedulerTests : IDisposable
 
         Assert.Throws<SchedulerException>(() => Advanced.ScheduleOnce(TimeSpan.Zero, () => { }));
         await ran.Task.WaitAsync(Wait);
+    }
+
+    [Fact]
+    public void Its_clock_is_the_one_Akka_s_own_scheduler_reads()
+    {
+        using var akka = new HashedWheelTimerScheduler(ConfigurationFactory.Default(), NoLogger.Instance);
+        var before = _scheduler.HighResMonotonicClock;
+        var theirs = akka.HighResMonotonicClock;
+        var after = _scheduler.HighResMonotonicClock;
+
+        Assert.InRange(theirs, before, after);
     }
 
     private sealed class Recorder : ICanTell
