@@ -142,7 +142,17 @@ public static class PipelineBenchmark
             using (var reporter = new Timer(_ => progress.WriteLine(F($"  {clock.Elapsed.TotalSeconds,6:0.0} s  {loki.EntryCount,10} of {total} lines in Loki")), null, 1000, 1000))
             {
                 var sampled = options.Rate == 0 ? sustained.SampleAsync(() => loki.EntryCount, clock, sampling.Token) : Task.CompletedTask;
-                await loki.WaitUntilAsync(l => l.EntryCount >= total, TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+                var arrived = loki.WaitUntilAsync(l => l.EntryCount >= total, TimeSpan.FromMinutes(30));
+                // Once every member has exited (a crash, a downing), the lines still missing would never arrive: the wait ends there.
+                var exited = Until(() => arrived.IsCompleted || members.All(m => m.HasExited), TimeSpan.FromMinutes(30));
+                if (await Task.WhenAny(arrived, exited).ConfigureAwait(false) != arrived)
+                {
+                    var lastOutput = members.SelectMany(m => m.Output.TakeLast(10)).ToList();
+                    throw new InvalidOperationException(F($"every aggregator exited before Loki held all {total} lines ({loki.EntryCount} arrived)") +
+                        (lastOutput.Count == 0 ? "; they wrote nothing" : "; their last output:" + Environment.NewLine + string.Join(Environment.NewLine, lastOutput)));
+                }
+
+                await arrived.ConfigureAwait(false);
                 await sampling.CancelAsync().ConfigureAwait(false);
                 await sampled.ConfigureAwait(false);
             }

@@ -27,4 +27,14 @@ public sealed record PipelineOptions(
 {
     /// <summary>Lines the run writes in all.</summary>
     public long TotalLines => Rate > 0 ? (long)Rate * DurationSeconds : (long)Containers * LinesPerContainer;
+
+    /// <summary>Why these options cannot make a meaningful run, in one line naming the options; null when they can.</summary>
+    public string? Problem() => KillAfterSeconds switch
+    {
+        > 0 when Rate <= 0 => "--kill-after needs --rate: a member is killed while lines are being written",
+        // Of two, keep-majority keeps the side with the lower address, so the survivor of a kill downs itself half the time.
+        > 0 when Members < 3 => "--kill-after needs --members 3 or more: of two members, the survivor of a kill downs itself whenever the killed one had the lower address",
+        > 0 when KillAfterSeconds >= DurationSeconds => "--kill-after must be less than --duration: the kill comes while lines are being written",
+        _ => null,
+    };
 }

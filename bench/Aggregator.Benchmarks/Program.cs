@@ -32,6 +32,12 @@ public static class Program
                 parse.GetValue(containers), parse.GetValue(lineBytes), parse.GetValue(lines), parse.GetValue(rate), parse.GetValue(duration),
                 parse.GetValue(idle), parse.GetValue(batchTimeout), parse.GetValue(noBaseline), Math.Max(1, parse.GetValue(members)), parse.GetValue(killAfter),
                 parse.GetValue(tls));
+            if (options.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync("pipeline: " + problem).ConfigureAwait(false);
+                return 2;
+            }
+
             var runs = new List<PipelineResult>();
             var times = Math.Max(1, parse.GetValue(repeat));
             for (var run = 1; run <= times; run++)
@@ -41,7 +47,18 @@ public static class Program
                     Console.WriteLine($"--- run {run} of {times}");
                 }
 
-                var result = await PipelineBenchmark.RunAsync(options, Console.Out, cancellation).ConfigureAwait(false);
+                PipelineResult result;
+                try
+                {
+                    result = await PipelineBenchmark.RunAsync(options, Console.Out, cancellation).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // The aggregator did not start or exited: its own output, which the message holds, says why.
+                    await Console.Error.WriteLineAsync("pipeline: " + e.Message).ConfigureAwait(false);
+                    return 1;
+                }
+
                 foreach (var line in result.Report())
                 {
                     Console.WriteLine(line);

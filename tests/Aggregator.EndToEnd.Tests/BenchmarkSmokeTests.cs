@@ -35,6 +35,17 @@ public sealed partial class BenchmarkSmokeTests
     }
 
     [Fact]
+    public void A_kill_is_refused_where_the_run_could_not_show_a_recovery()
+    {
+        Assert.Null(new PipelineOptions().Problem());
+        Assert.Null(new PipelineOptions(Rate: 5000, DurationSeconds: 50, Members: 3, KillAfterSeconds: 15).Problem());
+
+        Assert.StartsWith("--kill-after needs --members 3 or more", new PipelineOptions(Rate: 5000, DurationSeconds: 50, Members: 2, KillAfterSeconds: 15).Problem(), StringComparison.Ordinal);
+        Assert.StartsWith("--kill-after needs --rate", new PipelineOptions(Members: 3, KillAfterSeconds: 15).Problem(), StringComparison.Ordinal);
+        Assert.StartsWith("--kill-after must be less than --duration", new PipelineOptions(Rate: 5000, DurationSeconds: 15, Members: 3, KillAfterSeconds: 15).Problem(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_ratio_is_shown_as_the_two_runs_cost_per_line_and_how_many_cores_each_kept_busy()
     {
         // 4,000,000 lines in 4 s at 0.50 cpu-seconds a million, beside doubles at 0.75: 1.25 cores busy. The baseline
