@@ -103,6 +103,7 @@ public sealed class DockerfileTests
             properties.TryGetProperty(name, out var value) ? value.ToString() : $"{name} missing from aggregator.runtimeconfig.json";
 
         Assert.Equal("1", Setting("System.Threading.ThreadPool.MinThreads"));
+        Assert.Equal("True", Setting("System.Threading.ThreadPool.HillClimbing.Disable"));
         Assert.Equal("0", Setting("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"));
         Assert.Equal("4096", Setting("System.Runtime.TieredCompilation.CallCountThreshold"));
         Assert.Equal("True", Setting("System.Net.SocketsHttpHandler.Http2FlowControl.DisableDynamicWindowSizing"));
