@@ -93,6 +93,9 @@ public sealed class AggregatorProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Completes once the process has exited and its output has been read to the end.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellation) => _process.WaitForExitAsync(cancellation);
+
     /// <summary>Ends the process at once (SIGKILL), as a crash would: no leave, no hand-off, no flush.</summary>
     public void Kill() => _process.Kill();
 

@@ -144,8 +144,11 @@ public static class PipelineBenchmark
                 var sampled = options.Rate == 0 ? sustained.SampleAsync(() => loki.EntryCount, clock, sampling.Token) : Task.CompletedTask;
                 var arrived = loki.WaitUntilAsync(l => l.EntryCount >= total, TimeSpan.FromMinutes(30));
                 // Once every member has exited (a crash, a downing), the lines still missing would never arrive: the wait ends there.
-                var exited = Until(() => arrived.IsCompleted || members.All(m => m.HasExited), TimeSpan.FromMinutes(30));
-                if (await Task.WhenAny(arrived, exited).ConfigureAwait(false) != arrived)
+                using var watching = new CancellationTokenSource();
+                var exited = Task.WhenAll(members.Select(m => m.WaitForExitAsync(watching.Token)));
+                var first = await Task.WhenAny(arrived, exited).ConfigureAwait(false);
+                await watching.CancelAsync().ConfigureAwait(false);
+                if (first != arrived)
                 {
                     var lastOutput = members.SelectMany(m => m.Output.TakeLast(10)).ToList();
                     throw new InvalidOperationException(F($"every aggregator exited before Loki held all {total} lines ({loki.EntryCount} arrived)") +
