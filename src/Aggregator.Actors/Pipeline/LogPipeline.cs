@@ -8,14 +8,14 @@ using Akka.Streams.Dsl;
 namespace Aggregator.Actors.Pipeline;
 
 /// <summary>
-/// The running stream graphs: every tail's chunks go to their stream's lane (chosen by label set), and each lane
-/// batches them by bytes, lines and time and pushes, one request at a time. Each stage only pulls when the next has
-/// room, so a slow Loki holds the tails' reading back.
+/// The running stream graphs: every tail's chunks go to their stream's lane (chosen by label set), where the intake
+/// forms them into batches by bytes, lines and time, and each lane's graph pushes its batches, one request at a time.
+/// What bounds the lines in flight is the <see cref="BufferBudget"/>, so a slow Loki holds the tails' reading back.
 /// </summary>
 /// <remarks>
 /// One graph per lane, fed by a channel of its own, rather than one graph that splits the chunks into lanes with
 /// <c>GroupBy</c>: a substream hands every element over through an asynchronous callback, which cost objects per
-/// chunk (BENCHMARKS.md), and separate graphs let the lanes batch on every core.
+/// chunk (BENCHMARKS.md), and separate graphs let the lanes push on every core.
 /// </remarks>
 public sealed class LogPipeline
 {
@@ -47,7 +47,7 @@ public sealed class LogPipeline
     public static LogPipeline Start(
         PipelineSettings settings, IActorRef pusher, IMaterializer materializer, BufferBudget budget, Action<PushBatch>? settled = null)
     {
-        var intake = new LaneIntake(Math.Max(1, settings.Lanes));
+        var intake = new LaneIntake(settings);
         var lanes = new Task[intake.Lanes.Count];
         for (var lane = 0; lane < lanes.Length; lane++)
         {
@@ -64,24 +64,24 @@ public sealed class LogPipeline
                 .RunWith(Sink.Ignore<PushCompleted>(), materializer);
         }
 
-        return new LogPipeline(intake, Task.WhenAll(lanes));
+        var completion = Task.WhenAll(lanes);
+        // However the graphs end (completed, or torn down with the materializer), the intake's tick stops with them.
+        completion.ContinueWith(_ => intake.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new LogPipeline(intake, completion);
     }
 
     /// <summary>
-    /// One lane's batching: by lines, bytes and time. One weight carries both size limits: a batch is
-    /// batchSize × maxBytes, and a chunk costs the larger of its lines and its bytes in those units (see
-    /// <see cref="LogChunk.Cost"/>). Tails cut chunks to fit a batch.
+    /// One lane's batches on their way to the pusher: the lane's intake forms them (by lines, bytes and time; see
+    /// <see cref="PendingBatch"/>), and while the lane's push is in flight, batches that are ready meanwhile travel
+    /// together in its next request, within one batch's size.
     /// </summary>
-    public static Flow<LogChunk, PushBatch, NotUsed> LaneBatching(PipelineSettings settings)
+    public static Flow<IReadOnlyList<LogChunk>, PushBatch, NotUsed> LaneBatching(PipelineSettings settings)
     {
         var batchSize = settings.BatchSize;
         var maxBytes = settings.BatchMaxBytes;
-        var capacity = batchSize * maxBytes;
-        return Flow.Create<LogChunk>()
-            .GroupedWeightedWithin(capacity, int.MaxValue, settings.BatchTimeout, chunk => chunk.Cost(batchSize, maxBytes))
-            // While the lane's push is in flight, batches that are ready meanwhile travel together in its next request.
+        return Flow.Create<IReadOnlyList<LogChunk>>()
             .BatchWeighted(
-                capacity,
+                batchSize * maxBytes,
                 ready => CostOf(ready, batchSize, maxBytes),
                 ready => new PushBatch(ready),
                 (batch, ready) => batch.Append(ready));

@@ -9,6 +9,13 @@ internal static class LokiTestData
         new(new StreamKey("prod", pod, container),
             LabelSet.Create([new("namespace", "prod"), new("pod", pod), new("container", container)]));
 
+    /// <summary>One chunk of <paramref name="stream"/> holding these lines, a nanosecond apart.</summary>
+    public static LogChunk Chunk(LogStream stream, params string[] lines) =>
+        new(stream, [.. lines.Select((line, i) => new LogEntry(stream, 1_795_614_119_000_000_000L + i, line))]);
+
+    /// <summary>The chunks' lines, in order.</summary>
+    public static List<string> LinesOf(IEnumerable<LogChunk> chunks) => [.. chunks.SelectMany(c => c.Entries).Select(e => e.Line)];
+
     public static PushBatch Batch(params (LogStream Stream, long Nanos, string Line)[] entries) =>
         new([.. entries.Select(e => new LogEntry(e.Stream, e.Nanos, e.Line))]);
 
