@@ -14,6 +14,15 @@ public static class ImageEnvironment
     public static readonly KeyValuePair<string, string> SharedArrayPoolArraysPerCore =
         new("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION", "128");
 
+    /// <summary>
+    /// Socket completions run on the socket engine's thread instead of being handed to the thread pool. A tail's read
+    /// then parses its lines there and leaves them in its lane's pending batch (<c>LaneIntake</c>), so a line read at
+    /// a trickle wakes no thread-pool thread; the pool wakes once a batch is whole or at the BATCH_TIMEOUT tick. The
+    /// continuations that run there never block: they parse, count, and post to actors.
+    /// </summary>
+    public static readonly KeyValuePair<string, string> SocketCompletionsInline =
+        new("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
     /// <summary>Every setting, as environment variables.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> Variables { get; } = [SharedArrayPoolArraysPerCore];
+    public static IReadOnlyList<KeyValuePair<string, string>> Variables { get; } = [SharedArrayPoolArraysPerCore, SocketCompletionsInline];
 }
