@@ -47,13 +47,21 @@ public sealed partial class ProcessTests
 
             await AggregatorUnderTest.Eventually(() => output.Any(l => l.Contains("Tailing shop/web-0/app", StringComparison.Ordinal)), "the aggregator tails the pod");
             await AggregatorUnderTest.Eventually(() => kubernetes.OpenLogStreamCount == 1, "the log stream is open");
+            // An open stream is not yet a read one: wait until the aggregator counts every line read, or a SIGTERM
+            // before the read would leave nothing to flush.
+            await AggregatorUnderTest.Eventually(() => output.Any(l => MetricsPort().IsMatch(l)), "the metrics endpoint listens");
+            var port = output.Select(l => MetricsPort().Match(l)).First(m => m.Success).Groups[1].Value;
+            using var http = new HttpClient();
+            await AggregatorUnderTest.Eventually(
+                async () => (await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"))).Contains("aggregator_lines_read_total{namespace=\"shop\"} 40", StringComparison.Ordinal),
+                "the aggregator has read all 40 lines");
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
 
             await process.WaitForExitAsync();
-            Assert.Equal(0, process.ExitCode);
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; the aggregator wrote: " + string.Join(Environment.NewLine, output));
             var flushed = output.Select(l => Flushed().Match(l)).SingleOrDefault(m => m.Success);
             Assert.True(flushed is not null, string.Join(Environment.NewLine, output));
             var entries = int.Parse(flushed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -68,4 +76,7 @@ public sealed partial class ProcessTests
 
     [GeneratedRegex(@"Everything read was delivered before shutdown \((\d+) entries\)")]
     private static partial Regex Flushed();
+
+    [GeneratedRegex(@"Metrics endpoint listening on http://[^ ]*:(\d+)")]
+    private static partial Regex MetricsPort();
 }
