@@ -27,9 +27,9 @@ public static class Program
             Output = output ?? Console.Out,
             Error = error ?? Console.Error,
             // SIGTERM and Ctrl+C are the host's to handle (it stops, and Akka's coordinated shutdown flushes to Loki
-            // within the grace). System.CommandLine's own handler would also cut that flush off after two seconds,
-            // and when the signal's thread ran after the command had finished, it cancelled a disposed token: an
-            // unhandled exception, and exit code 134 instead of 0.
+            // within the grace). System.CommandLine's own handler added nothing to that, and when the signal's thread
+            // ran after the command had finished, it cancelled a token it had disposed: an unhandled exception, and
+            // exit code 134 instead of 0.
             ProcessTerminationTimeout = null,
         };
         return root.Parse(args).InvokeAsync(invocation, cancellation);
