@@ -9,7 +9,23 @@ namespace Aggregator.EndToEnd.Tests;
 public sealed partial class ProcessTests
 {
     [Fact(Timeout = 90_000)]
-    public async Task On_SIGTERM_the_aggregator_flushes_what_it_read_to_Loki_and_exits_0()
+    public Task On_SIGTERM_the_aggregator_flushes_what_it_read_to_Loki_and_exits_0() => SignalAfterReadingAsync(TimeSpan.Zero);
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_flush_to_a_slow_Loki_takes_the_time_it_needs_within_the_grace()
+    {
+        // Longer than System.CommandLine's own termination timeout (2 s), which must not end the process first.
+        var delay = TimeSpan.FromSeconds(5);
+        var afterSignal = await SignalAfterReadingAsync(delay);
+        Assert.True(afterSignal >= delay, $"the process exited {afterSignal.TotalSeconds:0.0} s after SIGTERM, before Loki could answer the flush");
+    }
+
+    /// <summary>
+    /// Runs the executable against one pod's 40 lines with a BATCH_TIMEOUT longer than the test, sends SIGTERM once
+    /// every line is read (Loki then answering after <paramref name="lokiDelay"/>), checks that the flush delivered
+    /// them and the exit code is 0, and returns how long after the signal the process exited.
+    /// </summary>
+    private static async Task<TimeSpan> SignalAfterReadingAsync(TimeSpan lokiDelay)
     {
         await using var kubernetes = await KubernetesApiDouble.StartAsync();
         await using var loki = await LokiDouble.StartAsync();
@@ -55,18 +71,22 @@ public sealed partial class ProcessTests
             await AggregatorUnderTest.Eventually(
                 async () => (await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"))).Contains("aggregator_lines_read_total{namespace=\"shop\"} 40", StringComparison.Ordinal),
                 "the aggregator has read all 40 lines");
+            loki.ResponseDelay = lokiDelay;
+            var signalled = Stopwatch.StartNew();
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
 
             await process.WaitForExitAsync();
+            var afterSignal = signalled.Elapsed;
             Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; the aggregator wrote: " + string.Join(Environment.NewLine, output));
             var flushed = output.Select(l => Flushed().Match(l)).SingleOrDefault(m => m.Success);
             Assert.True(flushed is not null, string.Join(Environment.NewLine, output));
             var entries = int.Parse(flushed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(entries > 0);
             Assert.Equal(entries, loki.EntryCount);
+            return afterSignal;
         }
         finally
         {
