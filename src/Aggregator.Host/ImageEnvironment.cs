@@ -18,7 +18,8 @@ public static class ImageEnvironment
     /// Socket completions run on the socket engine's thread instead of being handed to the thread pool. A tail's read
     /// then parses its lines there and leaves them in its lane's pending batch (<c>LaneIntake</c>), so a line read at
     /// a trickle wakes no thread-pool thread; the pool wakes once a batch is whole or at the BATCH_TIMEOUT tick. The
-    /// continuations that run there never block: they parse, count, and post to actors.
+    /// continuations that run there never block, and must not: they parse, count, and post to actors, and one that
+    /// blocked would stall every socket that thread serves.
     /// </summary>
     public static readonly KeyValuePair<string, string> SocketCompletionsInline =
         new("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
