@@ -119,11 +119,7 @@ public sealed class LaneIntake : ChannelWriter<LogChunk>, IDisposable
                 }
 
                 _completed = true;
-                if (!_pending.IsEmpty)
-                {
-                    Ready.Writer.TryWrite(_pending.Take());
-                }
-
+                SendPartialBatch();
                 return Ready.Writer.TryComplete(error);
             }
         }

@@ -9,6 +9,9 @@ internal static class LokiTestData
         new(new StreamKey("prod", pod, container),
             LabelSet.Create([new("namespace", "prod"), new("pod", pod), new("container", container)]));
 
+    /// <summary>One chunk of pod-1's stream holding these lines, a nanosecond apart.</summary>
+    public static LogChunk Chunk(params string[] lines) => Chunk(Stream("pod-1"), lines);
+
     /// <summary>One chunk of <paramref name="stream"/> holding these lines, a nanosecond apart.</summary>
     public static LogChunk Chunk(LogStream stream, params string[] lines) =>
         new(stream, [.. lines.Select((line, i) => new LogEntry(stream, 1_795_614_119_000_000_000L + i, line))]);

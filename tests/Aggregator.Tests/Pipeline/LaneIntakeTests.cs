@@ -1,17 +1,11 @@
 using Aggregator.Actors.Pipeline;
-using Aggregator.Tests.Loki;
+using static Aggregator.Tests.Loki.LokiTestData;
 using Xunit;
 
 namespace Aggregator.Tests.Pipeline;
 
 public sealed class LaneIntakeTests
 {
-    private static readonly LogStream Stream = LokiTestData.Stream("pod-1");
-
-    private static LogChunk Chunk(params string[] lines) => LokiTestData.Chunk(Stream, lines);
-
-    private static List<string> Lines(IEnumerable<LogChunk> chunks) => LokiTestData.LinesOf(chunks);
-
     [Fact]
     public void A_lane_hands_its_graph_a_batch_only_once_it_is_whole_or_the_intake_completes()
     {
@@ -26,12 +20,12 @@ public sealed class LaneIntakeTests
 
         Assert.True(intake.TryWrite(Chunk("c")));
         Assert.True(lane.TryRead(out var whole));
-        Assert.Equal(["a", "b", "c"], Lines(whole));
+        Assert.Equal(["a", "b", "c"], LinesOf(whole));
 
         Assert.True(intake.TryWrite(Chunk("d")));
         Assert.True(intake.TryComplete());
         Assert.True(lane.TryRead(out var rest));
-        Assert.Equal(["d"], Lines(rest));
+        Assert.Equal(["d"], LinesOf(rest));
         Assert.True(lane.Completion.IsCompleted);
         Assert.False(intake.TryWrite(Chunk("e")));
     }
@@ -41,13 +35,13 @@ public sealed class LaneIntakeTests
     {
         var settings = new PipelineSettings { BatchSize = 1000, BatchTimeout = TimeSpan.FromMilliseconds(200), Lanes = 4 };
         using var intake = new LaneIntake(settings);
-        var streams = Enumerable.Range(0, 40).Select(i => LokiTestData.Stream($"pod-{i}")).ToArray();
+        var streams = Enumerable.Range(0, 40).Select(i => Stream($"pod-{i}")).ToArray();
         var expected = streams.GroupBy(stream => LaneIntake.LaneOf(new LogChunk(stream, []), settings.Lanes)).ToDictionary(g => g.Key, g => g.Count());
         Assert.True(expected.Count > 1, "the streams all took one lane");
 
         foreach (var stream in streams)
         {
-            Assert.True(intake.TryWrite(new LogChunk(stream, [new LogEntry(stream, 1_795_614_119_000_000_000L, "a")])));
+            Assert.True(intake.TryWrite(Chunk(stream, "a")));
         }
 
         // Every lane that holds lines gets them without another write to close its batch: in one partial batch, or two

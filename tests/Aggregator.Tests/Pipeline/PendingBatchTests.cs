@@ -1,17 +1,11 @@
 using Aggregator.Actors.Pipeline;
-using Aggregator.Tests.Loki;
+using static Aggregator.Tests.Loki.LokiTestData;
 using Xunit;
 
 namespace Aggregator.Tests.Pipeline;
 
 public sealed class PendingBatchTests
 {
-    private static readonly LogStream Stream = LokiTestData.Stream("pod-1");
-
-    private static LogChunk Chunk(params string[] lines) => LokiTestData.Chunk(Stream, lines);
-
-    private static List<string> Lines(IEnumerable<LogChunk> chunks) => LokiTestData.LinesOf(chunks);
-
     [Fact]
     public void A_batch_is_full_at_batch_size_lines_and_a_chunk_that_does_not_fit_closes_it()
     {
@@ -21,10 +15,10 @@ public sealed class PendingBatchTests
         Assert.False(batch.IsFull);
         var closed = batch.Add(Chunk("c", "d"));
 
-        Assert.Equal(["a", "b"], Lines(closed!));
+        Assert.Equal(["a", "b"], LinesOf(closed!));
         Assert.Null(batch.Add(Chunk("e")));
         Assert.True(batch.IsFull);
-        Assert.Equal(["c", "d", "e"], Lines(batch.Take()));
+        Assert.Equal(["c", "d", "e"], LinesOf(batch.Take()));
         Assert.True(batch.IsEmpty);
     }
 
@@ -50,8 +44,8 @@ public sealed class PendingBatchTests
 
         var closed = batch.Add(Chunk(new string('h', 200)));
 
-        Assert.Equal(["a"], Lines(closed!));
+        Assert.Equal(["a"], LinesOf(closed!));
         Assert.True(batch.IsFull);
-        Assert.Equal([new string('h', 200)], Lines(batch.Take()));
+        Assert.Equal([new string('h', 200)], LinesOf(batch.Take()));
     }
 }
