@@ -165,6 +165,10 @@ public sealed record AggregatorSettings(
 
         configuration.HttpClientTimeout = TimeSpan.FromSeconds(Positive(options.RequestTimeoutSeconds, "Aggregator:Kubernetes:RequestTimeoutSeconds"));
         configuration.DisableHttp2 = options.DisableHttp2;
+        // A log or watch response given up before its end (a tail stopped, handed off or reopened) closes its
+        // connection at once. By default the client would read on, up to 1 MiB or 2 s, to reuse the connection; a
+        // follow stream has no end to reach, and meanwhile the API server sees the old request still open.
+        configuration.FirstMessageHandlerSetup = static handler => handler.MaxResponseDrainSize = 0;
         return configuration;
     }
 

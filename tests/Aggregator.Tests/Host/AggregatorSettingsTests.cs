@@ -52,6 +52,20 @@ public sealed class AggregatorSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_response_given_up_before_its_end_closes_its_connection_instead_of_being_read_on()
+    {
+        var settings = From();
+        using var handler = new SocketsHttpHandler();
+        Assert.NotEqual(0, handler.MaxResponseDrainSize);
+
+        Assert.NotNull(settings.Kubernetes.FirstMessageHandlerSetup);
+        settings.Kubernetes.FirstMessageHandlerSetup(handler);
+
+        // A follow stream has no end to drain to: reading on only keeps the old request open at the API server.
+        Assert.Equal(0, handler.MaxResponseDrainSize);
+    }
+
+    [Fact]
     public void The_legacy_variables_set_their_settings()
     {
         var settings = From(environment: new Hashtable
