@@ -27,7 +27,7 @@ public static class AggregatorAkkaExtensions
             var (pipeline, dispatcher) = ShippingPipeline.Start(system, settings, shipper, runtime);
             var dependencies = new TailDependencies(
                 new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
-                settings.ResumeFromLoki ? positions : null);
+                settings.ResumeFromLoki ? positions : null, pipeline.Pacer);
             var tails = system.ActorOf(ContainerTails.Props(dependencies), "tails");
             var watchers = settings.Namespaces
                 .Select(ns => system.ActorOf(PodWatcher.Props(ns, kubernetes, tails, settings.Discovery, runtime.Counters), $"pod-watcher-{ns ?? "all"}"))

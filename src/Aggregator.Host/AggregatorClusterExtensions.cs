@@ -79,7 +79,7 @@ public static class AggregatorClusterExtensions
                 var (pipeline, dispatcher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
                 var dependencies = new TailDependencies(
                     new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,
-                    new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null));
+                    new ReplicatedStreamPositions(replicator, settings.ResumeFromLoki ? positions : null), pipeline.Pacer);
                 entities = new TailEntityDependencies(dependencies, settings.Discovery, written, cluster.HandOffFlush);
                 registry.Register<PushDispatcher>(dispatcher);
                 registry.Register<ShippedPositions>(written);

@@ -5,7 +5,8 @@ namespace Aggregator.Actors.Pipeline;
 /// <summary>
 /// The pipeline's intake: sends each chunk to its stream's lane, so that a stream's chunks stay in their read order,
 /// and forms each lane's batches there. A batch goes on to its lane's graph once it is whole, and every BATCH_TIMEOUT
-/// one tick sends every lane's partial batch on, so no line waits longer than that for its batch to fill.
+/// one tick sends every lane's partial batch on, so no line waits longer than that for its batch to fill. Quiet
+/// tails read at the same tick (<see cref="Pacer"/>), just before it.
 /// </summary>
 /// <remarks>
 /// Batches form here rather than in the lanes' graphs so that a trickle does not wake a graph for every line. With
@@ -25,8 +26,11 @@ public sealed class LaneIntake : ChannelWriter<LogChunk>, IDisposable
         Lanes = _lanes.Select(lane => lane.Ready.Reader).ToArray();
         // A timer's period counts whole milliseconds, and a period of 0 would tick only once.
         var period = TimeSpan.FromMilliseconds(Math.Max(1, Math.Floor(settings.BatchTimeout.TotalMilliseconds)));
-        _tick = new Timer(static lanes => SendPartialBatches((Lane[])lanes!), _lanes, period, period);
+        _tick = new Timer(static intake => ((LaneIntake)intake!).Tick(), this, period, period);
     }
+
+    /// <summary>Where quiet tails wait for the tick, whose batches then carry what they read.</summary>
+    public ReadPacer Pacer { get; } = new();
 
     /// <summary>What each lane's graph reads: its batches, whole or partial, in the order they formed.</summary>
     public IReadOnlyList<ChannelReader<IReadOnlyList<LogChunk>>> Lanes { get; }
@@ -40,10 +44,10 @@ public sealed class LaneIntake : ChannelWriter<LogChunk>, IDisposable
     public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
         _lanes[0].Ready.Writer.WaitToWriteAsync(cancellationToken);
 
-    /// <summary>Sends every lane's partial batch on and completes the lanes; later writes fail.</summary>
+    /// <summary>Stops the tick (the tails waiting for it read at once), sends every lane's partial batch on and completes the lanes; later writes fail.</summary>
     public override bool TryComplete(Exception? error = null)
     {
-        _tick.Dispose();
+        StopTicking();
         var completed = false;
         foreach (var lane in _lanes)
         {
@@ -53,15 +57,24 @@ public sealed class LaneIntake : ChannelWriter<LogChunk>, IDisposable
         return completed;
     }
 
-    /// <summary>Stops the tick, for an intake whose graphs are gone without its having been completed.</summary>
-    public void Dispose() => _tick.Dispose();
+    /// <summary>Stops the tick (the tails waiting for it read at once), for an intake whose graphs are gone without its having been completed.</summary>
+    public void Dispose() => StopTicking();
 
-    private static void SendPartialBatches(Lane[] lanes)
+    /// <summary>What the timer does every BATCH_TIMEOUT (tests call it directly).</summary>
+    internal void Tick()
     {
-        foreach (var lane in lanes)
+        // The quiet tails first: what they read goes in the partial batches sent now.
+        Pacer.Tick();
+        foreach (var lane in _lanes)
         {
             lane.SendPartialBatch();
         }
+    }
+
+    private void StopTicking()
+    {
+        _tick.Dispose();
+        Pacer.Stop();
     }
 
     /// <summary>One lane: the batch it is filling, and the batches ready for its graph.</summary>

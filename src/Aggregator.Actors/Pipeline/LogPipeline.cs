@@ -34,6 +34,9 @@ public sealed class LogPipeline
     /// </summary>
     public ChannelWriter<LogChunk> Intake => _intake;
 
+    /// <summary>Where quiet tails wait for the tick that sends the partial batches (<see cref="ReadPacer"/>).</summary>
+    public ReadPacer Pacer => _intake.Pacer;
+
     /// <summary>Completes once the pipeline has settled everything it took in, after <see cref="Complete"/>.</summary>
     public Task Completion { get; }
 

@@ -43,7 +43,8 @@ public static class ContainerLogReader
             {
                 _body = await dependencies.OpenAsync(() => dependencies.Api.OpenLogAsync(request, _reading.Token), _reading.Token)
                     .ConfigureAwait(false);
-                _reader = new LogLineReader(_body, dependencies.Settings.PartialLineBytes);
+                var pace = dependencies.Pacer?.Enrol(holdsUnreadBytes: _body is ILogBody { HoldsUnreadBytes: true });
+                _reader = new LogLineReader(_body, dependencies.Settings.PartialLineBytes, pace: pace);
                 var ended = false;
                 while (!ended)
                 {

@@ -79,8 +79,9 @@ public sealed class KubernetesPodApi(Kubernetes client, bool disableHttp2 = fals
     }
 
     /// <summary>The response body, disposing the response with it.</summary>
-    private sealed class OwningStream(Stream inner, HttpResponseMessage response) : Stream
+    private sealed class OwningStream(Stream inner, HttpResponseMessage response) : Stream, ILogBody
     {
+        public bool HoldsUnreadBytes => response.Version.Major >= 2;
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;

@@ -15,6 +15,7 @@ public sealed class LogLineReader : IDisposable
 
     private readonly Stream _body;
     private readonly int _partialLineBytes;
+    private readonly ReadPacer.Pace? _pace;
     private byte[] _buffer = [];
     private int _bufferBytes;
     private int _start;
@@ -35,9 +36,14 @@ public sealed class LogLineReader : IDisposable
     /// The read buffer's starting size. It grows for longer lines, and up to 64 KiB while reads keep taking half the
     /// room they are offered or more: a quiet container's tail keeps a small buffer, a busy one reads in large chunks.
     /// </param>
-    public LogLineReader(Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 8 * 1024)
+    /// <param name="pace">
+    /// When given, a quiet tail waits for the intake's tick before it reads again (<see cref="ReadPacer"/>); the reader
+    /// disposes it.
+    /// </param>
+    public LogLineReader(Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 8 * 1024, ReadPacer.Pace? pace = null)
     {
         _body = body;
+        _pace = pace;
         _partialLineBytes = partialLineBytes;
         _bufferBytes = initialBufferBytes;
         _lastTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
@@ -85,6 +91,13 @@ public sealed class LogLineReader : IDisposable
                 // After a read that took half its room or more, more is likely on its way and the read goes at once:
                 // the wait costs a syscall a chunk of its own.
                 ReturnBuffer();
+                if (_pace is { IsQuiet: true })
+                {
+                    // What comes meanwhile waits in the connection; the tick reads it, just before it sends its batch.
+                    await _pace.WaitForTickAsync(cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 await _body.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
                 if (_busyReads >= 2 && _bufferBytes < BusyBufferBytes)
                 {
@@ -121,6 +134,7 @@ public sealed class LogLineReader : IDisposable
             // connection's own buffer) cut most reads short of a 16 KiB buffer, which then took two or three reads
             // and as many syscalls a chunk; in 32 KiB the rest of a chunk is one read.
             _busyReads = 2 * read >= offered ? _busyReads + 1 : 0;
+            _pace?.Record(read);
             _end += read;
         }
     }
@@ -247,7 +261,11 @@ public sealed class LogLineReader : IDisposable
         return consumed > 0 && consumed < text.Length && text[consumed] == ' ';
     }
 
-    public void Dispose() => ReturnBuffer();
+    public void Dispose()
+    {
+        ReturnBuffer();
+        _pace?.Dispose();
+    }
 
     private void ReturnBuffer()
     {

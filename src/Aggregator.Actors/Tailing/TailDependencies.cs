@@ -11,13 +11,15 @@ namespace Aggregator.Actors.Tailing;
 /// <param name="Budget">Memory of log data between reading and Loki's answer.</param>
 /// <param name="Counters">Totals of read, shipped and refused lines.</param>
 /// <param name="Positions">Where a new tail learns what Loki holds already; null reads every log from its start.</param>
+/// <param name="Pacer">Where quiet tails wait for the intake's tick (<see cref="LogPipeline.Pacer"/>); null reads every line as it comes.</param>
 public sealed record TailDependencies(
     IPodApi Api,
     ChannelWriter<LogChunk> Pipeline,
     TailSettings Settings,
     BufferBudget Budget,
     ShippingCounters Counters,
-    IStreamPositions? Positions)
+    IStreamPositions? Positions,
+    ReadPacer? Pacer = null)
 {
     private int _positionWarningGiven;
 

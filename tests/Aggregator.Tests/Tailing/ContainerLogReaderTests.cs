@@ -67,6 +67,29 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact(Timeout = 30000)]
+    public async Task A_tail_waiting_for_the_tick_closes_its_request_at_once_when_stopped()
+    {
+        var body = new ArrivingStream();
+        var pacer = new ReadPacer();
+        var pipeline = Channel.CreateUnbounded<LogChunk>();
+        var dependencies = Dependencies(new ScriptedPodApi(() => body), pipeline: pipeline) with { Pacer = pacer };
+        using var stop = new CancellationTokenSource();
+        var request = new PodLogRequest("prod", "web-0", "app", Follow: true, Previous: false, SinceSecond: null);
+        body.Arrive(Line(1, "a"));
+        var reading = ContainerLogReader.ReadAsync(request, Web, new ResumePoint(), new TailProgress(), dependencies, new LogReadHandle(), stop.Token);
+        await pipeline.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        pacer.Tick();
+        pacer.Tick();
+        body.Arrive(Line(2, "b"));
+        Assert.False(reading.IsCompleted);
+
+        await stop.CancelAsync();
+
+        await reading.WaitAsync(TimeSpan.FromSeconds(20));
+        await body.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task A_resumed_request_skips_lines_already_read_in_the_inclusive_second_and_reads_the_cut_line_whole()
     {
         var first = Line(1, "a") + Line(5, "b") + Line(12, "c")[..20];

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Text;
+using Aggregator.Actors.Pipeline;
 using Aggregator.Actors.Tailing;
 using Xunit;
 
@@ -307,6 +308,80 @@ public sealed class LogLineReaderTests
         Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
         Assert.False(await reader.ReadLinesAsync(lines, CancellationToken.None));
         Assert.Equal(["a", "b", "c"], lines.Select(l => l.Line));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_quiet_reader_leaves_new_bytes_in_the_body_until_the_tick_and_reads_them_within_it()
+    {
+        var pacer = new ReadPacer();
+        var body = new ArrivingStream();
+        using var reader = new LogLineReader(body, pace: pacer.Enrol(holdsUnreadBytes: false));
+        var lines = new List<KubeletLine>();
+        body.Arrive($"{Ts1} first\n");
+        // New, a tail reads at once.
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        pacer.Tick();
+        pacer.Tick();
+
+        body.Arrive($"{Ts2} second\n");
+        var next = reader.ReadLinesAsync(lines, CancellationToken.None).AsTask();
+        Assert.False(next.IsCompleted);
+
+        pacer.Tick();
+
+        Assert.True(next.IsCompletedSuccessfully);
+        Assert.True(await next);
+        Assert.Equal(["first", "second"], lines.Select(l => l.Line));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_reader_that_read_16_KiB_since_the_last_tick_reads_on_as_bytes_come()
+    {
+        var pacer = new ReadPacer();
+        var body = new ArrivingStream();
+        using var reader = new LogLineReader(body, pace: pacer.Enrol(holdsUnreadBytes: false));
+        var lines = new List<KubeletLine>();
+        body.Arrive($"{Ts1} first\n");
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        pacer.Tick();
+        pacer.Tick();
+
+        // Quiet until a burst: the tick reads it.
+        body.Arrive(string.Concat(Enumerable.Repeat($"{Ts1} {new string('x', 1000)}\n", 20)));
+        var burst = reader.ReadLinesAsync(lines, CancellationToken.None).AsTask();
+        Assert.False(burst.IsCompleted);
+        pacer.Tick();
+        Assert.True(await burst);
+        while (lines.Count < 21)
+        {
+            Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        }
+
+        // Busy now: the next line is read as it comes, without a tick.
+        var next = reader.ReadLinesAsync(lines, CancellationToken.None).AsTask();
+        body.Arrive($"{Ts2} next\n");
+
+        Assert.True(await next);
+        Assert.Equal("next", lines[^1].Line);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_reader_waiting_for_the_tick_stops_when_cancelled()
+    {
+        var pacer = new ReadPacer();
+        var body = new ArrivingStream();
+        using var reader = new LogLineReader(body, pace: pacer.Enrol(holdsUnreadBytes: false));
+        var lines = new List<KubeletLine>();
+        body.Arrive($"{Ts1} first\n");
+        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
+        pacer.Tick();
+        pacer.Tick();
+        using var stop = new CancellationTokenSource();
+        var next = reader.ReadLinesAsync(lines, stop.Token).AsTask();
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
     }
 
     [Fact(Timeout = 30000)]
