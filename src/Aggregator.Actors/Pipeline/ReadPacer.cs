@@ -54,33 +54,30 @@ public sealed class ReadPacer
     }
 
     /// <summary>Releases every waiting tail; each reads what has come, on this thread, before this returns.</summary>
-    public void Tick()
-    {
-        List<Pace> due;
-        lock (_gate)
-        {
-            Interlocked.Increment(ref _ticks);
-            due = _waiting;
-            _waiting = [];
-        }
-
-        foreach (var pace in due)
-        {
-            pace.Release();
-        }
-    }
+    public void Tick() => ReleaseWaiting(stopping: false);
 
     /// <summary>Releases every waiting tail; from now on no tail waits (the intake has completed).</summary>
-    public void Stop()
+    public void Stop() => ReleaseWaiting(stopping: true);
+
+    private void ReleaseWaiting(bool stopping)
     {
         List<Pace> due;
         lock (_gate)
         {
-            _stopped = true;
+            if (stopping)
+            {
+                _stopped = true;
+            }
+            else
+            {
+                Interlocked.Increment(ref _ticks);
+            }
+
             due = _waiting;
             _waiting = [];
         }
 
+        // Outside the lock: each release runs that tail's read, which may wait again.
         foreach (var pace in due)
         {
             pace.Release();

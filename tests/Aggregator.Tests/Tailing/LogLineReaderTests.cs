@@ -310,18 +310,22 @@ public sealed class LogLineReaderTests
         Assert.Equal(["a", "b", "c"], lines.Select(l => l.Line));
     }
 
-    [Fact(Timeout = 30000)]
-    public async Task A_quiet_reader_leaves_new_bytes_in_the_body_until_the_tick_and_reads_them_within_it()
+    // A paced reader that has read its first line (a new tail reads at once) and then seen a whole quiet interval.
+    private static async Task<LogLineReader> QuietReaderAsync(ReadPacer pacer, ArrivingStream body, List<KubeletLine> lines)
     {
-        var pacer = new ReadPacer();
-        var body = new ArrivingStream();
-        using var reader = new LogLineReader(body, pace: pacer.Enrol(holdsUnreadBytes: false));
-        var lines = new List<KubeletLine>();
+        var reader = new LogLineReader(body, pace: pacer.Enrol(holdsUnreadBytes: false));
         body.Arrive($"{Ts1} first\n");
-        // New, a tail reads at once.
         Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
         pacer.Tick();
         pacer.Tick();
+        return reader;
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_quiet_reader_leaves_new_bytes_in_the_body_until_the_tick_and_reads_them_within_it()
+    {
+        var (pacer, body, lines) = (new ReadPacer(), new ArrivingStream(), new List<KubeletLine>());
+        using var reader = await QuietReaderAsync(pacer, body, lines);
 
         body.Arrive($"{Ts2} second\n");
         var next = reader.ReadLinesAsync(lines, CancellationToken.None).AsTask();
@@ -337,14 +341,8 @@ public sealed class LogLineReaderTests
     [Fact(Timeout = 30000)]
     public async Task A_reader_that_read_16_KiB_since_the_last_tick_reads_on_as_bytes_come()
     {
-        var pacer = new ReadPacer();
-        var body = new ArrivingStream();
-        using var reader = new LogLineReader(body, pace: pacer.Enrol(holdsUnreadBytes: false));
-        var lines = new List<KubeletLine>();
-        body.Arrive($"{Ts1} first\n");
-        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
-        pacer.Tick();
-        pacer.Tick();
+        var (pacer, body, lines) = (new ReadPacer(), new ArrivingStream(), new List<KubeletLine>());
+        using var reader = await QuietReaderAsync(pacer, body, lines);
 
         // Quiet until a burst: the tick reads it.
         body.Arrive(string.Concat(Enumerable.Repeat($"{Ts1} {new string('x', 1000)}\n", 20)));
@@ -368,14 +366,8 @@ public sealed class LogLineReaderTests
     [Fact(Timeout = 30000)]
     public async Task A_reader_waiting_for_the_tick_stops_when_cancelled()
     {
-        var pacer = new ReadPacer();
-        var body = new ArrivingStream();
-        using var reader = new LogLineReader(body, pace: pacer.Enrol(holdsUnreadBytes: false));
-        var lines = new List<KubeletLine>();
-        body.Arrive($"{Ts1} first\n");
-        Assert.True(await reader.ReadLinesAsync(lines, CancellationToken.None));
-        pacer.Tick();
-        pacer.Tick();
+        var (pacer, body, lines) = (new ReadPacer(), new ArrivingStream(), new List<KubeletLine>());
+        using var reader = await QuietReaderAsync(pacer, body, lines);
         using var stop = new CancellationTokenSource();
         var next = reader.ReadLinesAsync(lines, stop.Token).AsTask();
 
