@@ -9,7 +9,7 @@ namespace Aggregator.Host;
 /// The runtime's own native allocations — the JIT compiling a method, the type loader, OpenSSL's buffers — come from
 /// the C heap, and glibc returns freed memory to the system only from the top of a heap. What a start frees in the
 /// middle stays resident: 10.3 MiB of <c>[heap]</c> in an aggregator with one container, 2.4 MiB after a trim, and at
-/// 1,000 containers over TLS the peak was 5–6 MiB lower with it (BENCHMARKS.md). Elsewhere (musl, macOS, Windows)
+/// 1,000 containers over TLS the peak was about 4 MiB lower with it (BENCHMARKS.md). Elsewhere (musl, macOS, Windows)
 /// there is no such call, and nothing is done.
 /// </remarks>
 internal static class NativeHeap
