@@ -48,7 +48,8 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         _dependencies = dependencies;
         _stream = new LogStream(target.Stream, target.Labels);
         _backoff = new RetryBackoff(dependencies.Settings.ReopenMinimum, dependencies.Settings.ReopenMaximum);
-        _stall = new StallDetector(dependencies.Settings.StallMinimumQuiet, dependencies.Settings.StallMaximumQuiet);
+        _stall = new StallDetector(
+            dependencies.Settings.StallMinimumQuiet, dependencies.Settings.StallMaximumQuiet, StallDetector.SpreadOf(target.Stream.GetHashCode()));
 
         Receive<PositionLearned>(OnPositionLearned);
         Receive<PodSeen>(seen => Decide(seen.Pod));

@@ -208,4 +208,33 @@ public sealed class StallDetectorTests
         detector.LinesArrived(910_000);
         Assert.Equal(42_000, detector.UsualGap!.Value.TotalMilliseconds, 0.001);
     }
+
+    [Fact]
+    public void A_tail_with_a_spread_waits_longer_by_its_share_and_never_past_the_maximum()
+    {
+        var detector = new StallDetector(Minimum, Maximum, spread: 1.2);
+        detector.Opened(0);
+
+        Assert.Equal(TimeSpan.FromSeconds(72), detector.Threshold);
+        Assert.False(detector.IsStalled(72_000));
+        Assert.True(detector.IsStalled(72_001));
+
+        for (var i = 0; i < 10; i++)
+        {
+            detector.Reopening(0);
+        }
+
+        Assert.Equal(Maximum, detector.Threshold);
+    }
+
+    [Fact]
+    public void Spreads_run_from_one_to_a_quarter_more_whatever_the_hash()
+    {
+        var spreads = Enumerable.Range(0, 1000).Select(StallDetector.SpreadOf).ToList();
+
+        Assert.Equal(1, spreads.Min());
+        Assert.Equal(1 + (StallDetector.MostSpread * 999 / 1000), spreads.Max(), 1e-12);
+        Assert.Equal(1000, spreads.Distinct().Count());
+        Assert.All([int.MinValue, -1, int.MaxValue], hash => Assert.InRange(StallDetector.SpreadOf(hash), 1, 1 + StallDetector.MostSpread));
+    }
 }
