@@ -19,8 +19,8 @@ public sealed class StallDetector(TimeSpan minimumQuiet, TimeSpan maximumQuiet, 
     private int _fruitlessReopens;
 
     /// <summary>
-    /// A tail's spread, from 1 to 1 + <see cref="MostSpread"/>, taken from <paramref name="hash"/>: any hash that
-    /// differs from tail to tail spreads them evenly.
+    /// A tail's spread, from 1 to 1 + <see cref="MostSpread"/>, taken from <paramref name="hash"/>; a stream key's
+    /// hash (its strings' hashes, randomised per process) spreads a namespace's tails evenly.
     /// </summary>
     public static double SpreadOf(int hash) => 1 + (MostSpread * ((uint)hash % 1000) / 1000);
 
