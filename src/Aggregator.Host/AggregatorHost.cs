@@ -84,9 +84,11 @@ public static class AggregatorHost
         {
             akka.ConfigureLoggers(loggers =>
             {
+                loggers.LogLevel = AkkaLogLevel.From(configuration.GetSection("Logging"));
                 loggers.ClearLoggers();
                 loggers.AddLogger<AkkaLogForwarder>();
             });
+            akka.AddHocon(StandardErrorLogger.Hocon, HoconAddMode.Prepend);
             akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
         builder.Services.AddAggregatorActorSystem(services =>

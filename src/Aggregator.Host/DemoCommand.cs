@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Aggregator.Simulation;
 using Aggregator.Simulation.Kubernetes;
 using Aggregator.Simulation.Loki;
@@ -83,13 +82,13 @@ public static class DemoCommand
             var runtime = host.Services.GetRequiredService<AggregatorRuntime>();
             Console.WriteLine($"Inspect it meanwhile: aggregator ctl tails --port {runtime.AdminPort}; metrics at http://127.0.0.1:{runtime.MetricsPort}/metrics");
             var workload = new DemoWorkload(kubernetes, Namespace, shape);
-            var started = DateTime.UtcNow;
-            using (var progress = new PeriodicTimer(TimeSpan.FromSeconds(1)))
+            var progress = new DemoProgress(workload, runtime, loki);
+            using (var ticks = new PeriodicTimer(TimeSpan.FromSeconds(1)))
             {
                 var writing = workload.RunAsync(cancellation);
-                while (!writing.IsCompleted && await progress.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+                while (!writing.IsCompleted && await ticks.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
                 {
-                    Console.WriteLine(Progress(started, workload, runtime, loki));
+                    progress.Print();
                 }
 
                 await writing.ConfigureAwait(false);
@@ -97,13 +96,14 @@ public static class DemoCommand
                 // Everything written is now in the simulated kubelet; wait for it to be shipped.
                 var deadline = DateTime.UtcNow.AddSeconds(30);
                 while (runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected < workload.Written && DateTime.UtcNow < deadline &&
-                       await progress.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+                       await ticks.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
                 {
-                    Console.WriteLine(Progress(started, workload, runtime, loki));
+                    progress.Print();
                 }
             }
 
-            Console.WriteLine(Progress(started, workload, runtime, loki));
+            // The last state, unless the last tick printed it already.
+            progress.PrintIfChanged();
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
 
             Console.WriteLine();
@@ -126,13 +126,6 @@ public static class DemoCommand
         {
             workDirectory.Delete(recursive: true);
         }
-    }
-
-    private static string Progress(DateTime started, DemoWorkload workload, AggregatorRuntime runtime, LokiDouble? loki)
-    {
-        var inLoki = loki is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"  in Loki {loki.EntryCount,7}");
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{(DateTime.UtcNow - started).TotalSeconds,5:0.0}s  written {workload.Written,7}  shipped {runtime.Counters.EntriesShipped,7}{inLoki}  pushes {runtime.Counters.Pushes,5}  {workload.LastEvent}");
     }
 }
 

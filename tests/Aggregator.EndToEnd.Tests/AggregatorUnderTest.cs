@@ -61,6 +61,8 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
             ["Aggregator:Metrics:Port"] = "0",
             ["Aggregator:Metrics:Address"] = "127.0.0.1",
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("E2E_LOG_LEVEL") ?? "Warning",
+            // The captured messages are what tests check: Information for them, whatever the console shows.
+            [$"Logging:{typeof(CapturedLogs).FullName}:LogLevel:Default"] = "Information",
         };
         foreach (var (key, value) in settings)
         {
@@ -68,7 +70,7 @@ public sealed class AggregatorUnderTest : IAsyncDisposable
         }
 
         var configuration = AggregatorHost.Configuration([], overrides);
-        _host = AggregatorHost.Build(AggregatorSettings.From(configuration), configuration, logging: l => l.AddProvider(Logs).AddFilter<CapturedLogs>(level => level >= LogLevel.Information));
+        _host = AggregatorHost.Build(AggregatorSettings.From(configuration), configuration, logging: l => l.AddProvider(Logs));
         await _host.StartAsync();
     }
 

@@ -94,6 +94,61 @@ public sealed partial class ProcessTests
         }
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task Without_a_Loki_URL_standard_output_carries_only_the_entries_through_shutdown()
+    {
+        await using var kubernetes = await KubernetesApiDouble.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("aggregator-process-");
+        try
+        {
+            kubernetes.CreatePod("shop", "web-0", ["app"]);
+            kubernetes.StartPod("shop", "web-0");
+            for (var i = 0; i < 40; i++)
+            {
+                kubernetes.WriteLine("shop", "web-0", "app", $"line {i}");
+            }
+
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "aggregator.dll"), "run"])
+            {
+                WorkingDirectory = directory.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment.Remove("LOKI_URL");
+            start.Environment["NAMESPACE"] = "shop";
+            start.Environment["BATCH_TIMEOUT"] = "0.2";
+            start.Environment["KUBECONFIG"] = kubernetes.WriteKubeconfig(Path.Combine(directory.FullName, "kubeconfig"));
+            start.Environment["POD_NAME"] = "aggregator-0";
+            start.Environment["ADMIN_PORT"] = "0";
+            start.Environment["METRICS_PORT"] = "0";
+            using var process = Process.Start(start)!;
+            var standardOutput = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var standardError = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            process.OutputDataReceived += (_, e) => standardOutput.Enqueue(e.Data ?? string.Empty);
+            process.ErrorDataReceived += (_, e) => standardError.Enqueue(e.Data ?? string.Empty);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            await AggregatorUnderTest.Eventually(() => standardOutput.Count(l => l.Length > 0) >= 40, "the 40 entries are written");
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync();
+            var everything = string.Join(Environment.NewLine, standardOutput.Concat(["-- stderr --"]).Concat(standardError));
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {everything}");
+            // The aggregator's own messages, Akka's last words at shutdown among them, belong on standard error.
+            var lines = standardOutput.Where(l => l.Length > 0).ToList();
+            Assert.True(lines.All(l => l.StartsWith('{') && System.Text.Json.JsonDocument.Parse(l).RootElement.TryGetProperty("line", out _)), everything);
+            Assert.Equal(40, lines.Count);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [GeneratedRegex(@"Everything read was delivered before shutdown \((\d+) entries\)")]
     private static partial Regex Flushed();
 
