@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Aggregator.Simulation.Kubernetes;
@@ -32,57 +33,27 @@ public sealed partial class ProcessTests
         var directory = Directory.CreateTempSubdirectory("aggregator-process-");
         try
         {
-            kubernetes.CreatePod("shop", "web-0", ["app"]);
-            kubernetes.StartPod("shop", "web-0");
-            for (var i = 0; i < 40; i++)
-            {
-                kubernetes.WriteLine("shop", "web-0", "app", $"line {i}");
-            }
-
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "aggregator.dll"), "run"])
-            {
-                WorkingDirectory = directory.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["NAMESPACE"] = "shop";
-            start.Environment["LOKI_URL"] = loki.BaseUri.ToString();
+            WriteFortyLines(kubernetes);
             // A batch timeout far longer than the test: only the shutdown flush can deliver these lines.
-            start.Environment["BATCH_TIMEOUT"] = "600";
-            start.Environment["KUBECONFIG"] = kubernetes.WriteKubeconfig(Path.Combine(directory.FullName, "kubeconfig"));
-            start.Environment["POD_NAME"] = "aggregator-0";
-            // Free ports, so that another aggregator on this machine cannot be in the way.
-            start.Environment["ADMIN_PORT"] = "0";
-            start.Environment["METRICS_PORT"] = "0";
-            using var process = Process.Start(start)!;
-            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
-            process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            using var aggregator = Executable.Start(kubernetes, directory, ("LOKI_URL", loki.BaseUri.ToString()), ("BATCH_TIMEOUT", "600"));
 
-            await AggregatorUnderTest.Eventually(() => output.Any(l => l.Contains("Tailing shop/web-0/app", StringComparison.Ordinal)), "the aggregator tails the pod");
+            await AggregatorUnderTest.Eventually(() => aggregator.Output.Any(l => l.Contains("Tailing shop/web-0/app", StringComparison.Ordinal)), "the aggregator tails the pod");
             await AggregatorUnderTest.Eventually(() => kubernetes.OpenLogStreamCount == 1, "the log stream is open");
             // An open stream is not yet a read one: wait until the aggregator counts every line read, or a SIGTERM
             // before the read would leave nothing to flush.
-            await AggregatorUnderTest.Eventually(() => output.Any(l => MetricsPort().IsMatch(l)), "the metrics endpoint listens");
-            var port = output.Select(l => MetricsPort().Match(l)).First(m => m.Success).Groups[1].Value;
+            await AggregatorUnderTest.Eventually(() => aggregator.Output.Any(l => MetricsPort().IsMatch(l)), "the metrics endpoint listens");
+            var port = aggregator.Output.Select(l => MetricsPort().Match(l)).First(m => m.Success).Groups[1].Value;
             using var http = new HttpClient();
             await AggregatorUnderTest.Eventually(
                 async () => (await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"))).Contains("aggregator_lines_read_total{namespace=\"shop\"} 40", StringComparison.Ordinal),
                 "the aggregator has read all 40 lines");
             loki.ResponseDelay = lokiDelay;
             var signalled = Stopwatch.StartNew();
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await process.WaitForExitAsync();
+            await aggregator.TerminateAsync();
             var afterSignal = signalled.Elapsed;
-            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; the aggregator wrote: " + string.Join(Environment.NewLine, output));
-            var flushed = output.Select(l => Flushed().Match(l)).SingleOrDefault(m => m.Success);
-            Assert.True(flushed is not null, string.Join(Environment.NewLine, output));
+            Assert.True(aggregator.Process.ExitCode == 0, $"exit code {aggregator.Process.ExitCode}; the aggregator wrote: " + aggregator.Transcript);
+            var flushed = aggregator.Output.Select(l => Flushed().Match(l)).SingleOrDefault(m => m.Success);
+            Assert.True(flushed is not null, aggregator.Transcript);
             var entries = int.Parse(flushed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.Equal(40, entries);
             Assert.Equal(40, loki.EntryCount);
@@ -101,51 +72,106 @@ public sealed partial class ProcessTests
         var directory = Directory.CreateTempSubdirectory("aggregator-process-");
         try
         {
-            kubernetes.CreatePod("shop", "web-0", ["app"]);
-            kubernetes.StartPod("shop", "web-0");
-            for (var i = 0; i < 40; i++)
-            {
-                kubernetes.WriteLine("shop", "web-0", "app", $"line {i}");
-            }
+            WriteFortyLines(kubernetes);
+            using var aggregator = Executable.Start(kubernetes, directory, ("LOKI_URL", null), ("BATCH_TIMEOUT", "0.2"));
 
+            await AggregatorUnderTest.Eventually(() => aggregator.StandardOutput.Count(l => l.Length > 0) >= 40, "the 40 entries are written");
+            await aggregator.TerminateAsync();
+
+            Assert.True(aggregator.Process.ExitCode == 0, $"exit code {aggregator.Process.ExitCode}: {aggregator.Transcript}");
+            // The aggregator's own messages, Akka's last words at shutdown among them, belong on standard error.
+            var lines = aggregator.StandardOutput.Where(l => l.Length > 0).ToList();
+            Assert.True(lines.All(l => l.StartsWith('{') && System.Text.Json.JsonDocument.Parse(l).RootElement.TryGetProperty("line", out _)), aggregator.Transcript);
+            Assert.Equal(40, lines.Count);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static void WriteFortyLines(KubernetesApiDouble kubernetes)
+    {
+        kubernetes.CreatePod("shop", "web-0", ["app"]);
+        kubernetes.StartPod("shop", "web-0");
+        for (var i = 0; i < 40; i++)
+        {
+            kubernetes.WriteLine("shop", "web-0", "app", $"line {i}");
+        }
+    }
+
+    /// <summary>The executable running <c>run</c> on namespace shop, with both its output streams captured.</summary>
+    private sealed class Executable : IDisposable
+    {
+        private Executable(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => StandardOutput.Enqueue(e.Data ?? string.Empty);
+            process.ErrorDataReceived += (_, e) => StandardError.Enqueue(e.Data ?? string.Empty);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public ConcurrentQueue<string> StandardOutput { get; } = new();
+
+        public ConcurrentQueue<string> StandardError { get; } = new();
+
+        public IEnumerable<string> Output => StandardOutput.Concat(StandardError);
+
+        public string Transcript => string.Join(Environment.NewLine, StandardOutput.Concat(["-- standard error --"]).Concat(StandardError));
+
+        /// <summary>Starts it; a null value removes that variable from what this process passes on.</summary>
+        public static Executable Start(KubernetesApiDouble kubernetes, DirectoryInfo directory, params (string Name, string? Value)[] environment)
+        {
             var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "aggregator.dll"), "run"])
             {
                 WorkingDirectory = directory.FullName,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            start.Environment.Remove("LOKI_URL");
             start.Environment["NAMESPACE"] = "shop";
-            start.Environment["BATCH_TIMEOUT"] = "0.2";
             start.Environment["KUBECONFIG"] = kubernetes.WriteKubeconfig(Path.Combine(directory.FullName, "kubeconfig"));
             start.Environment["POD_NAME"] = "aggregator-0";
+            // Free ports, so that another aggregator on this machine cannot be in the way.
             start.Environment["ADMIN_PORT"] = "0";
             start.Environment["METRICS_PORT"] = "0";
-            using var process = Process.Start(start)!;
-            var standardOutput = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            var standardError = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            process.OutputDataReceived += (_, e) => standardOutput.Enqueue(e.Data ?? string.Empty);
-            process.ErrorDataReceived += (_, e) => standardError.Enqueue(e.Data ?? string.Empty);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            foreach (var (name, value) in environment)
+            {
+                if (value is null)
+                {
+                    start.Environment.Remove(name);
+                }
+                else
+                {
+                    start.Environment[name] = value;
+                }
+            }
 
-            await AggregatorUnderTest.Eventually(() => standardOutput.Count(l => l.Length > 0) >= 40, "the 40 entries are written");
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            return new Executable(Process.Start(start)!);
+        }
+
+        /// <summary>Sends SIGTERM, as Kubernetes does to stop a pod, and waits for the process to exit.</summary>
+        public async Task TerminateAsync()
+        {
+            using (var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
 
-            await process.WaitForExitAsync();
-            var everything = string.Join(Environment.NewLine, standardOutput.Concat(["-- stderr --"]).Concat(standardError));
-            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {everything}");
-            // The aggregator's own messages, Akka's last words at shutdown among them, belong on standard error.
-            var lines = standardOutput.Where(l => l.Length > 0).ToList();
-            Assert.True(lines.All(l => l.StartsWith('{') && System.Text.Json.JsonDocument.Parse(l).RootElement.TryGetProperty("line", out _)), everything);
-            Assert.Equal(40, lines.Count);
+            await Process.WaitForExitAsync();
         }
-        finally
+
+        /// <summary>Kills it if a failed test left it running.</summary>
+        public void Dispose()
         {
-            directory.Delete(recursive: true);
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+
+            Process.Dispose();
         }
     }
 
