@@ -80,7 +80,7 @@ public static class DemoCommand
             using var host = AggregatorHost.Build(settings, configuration);
             await host.StartAsync(cancellation).ConfigureAwait(false);
             var runtime = host.Services.GetRequiredService<AggregatorRuntime>();
-            Console.WriteLine($"Inspect it meanwhile: aggregator ctl tails --port {runtime.AdminPort}; metrics at http://127.0.0.1:{runtime.MetricsPort}/metrics");
+            Console.WriteLine($"Inspect it meanwhile: {ThisExecutable.Command()} ctl tails --port {runtime.AdminPort}; metrics at http://127.0.0.1:{runtime.MetricsPort}/metrics");
             var workload = new DemoWorkload(kubernetes, Namespace, shape);
             var progress = new DemoProgress(workload, runtime, loki);
             using (var ticks = new PeriodicTimer(TimeSpan.FromSeconds(1)))
