@@ -142,13 +142,23 @@ public sealed record AggregatorSettings(
         {
             var key = System.Text.RegularExpressions.Regex.Match(e.Message, "at '([^']+)'").Groups[1].Value;
             var value = key.Length > 0 ? configuration[key] : null;
+            var type = System.Text.RegularExpressions.Regex.Match(e.Message, "to type '([^']+)'").Groups[1].Value;
             throw new ConfigurationException(key.Length == 0
                 ? e.Message
-                : $"{LegacyEnvironment.NameOf(key)} is '{value}', which is not a number of the expected kind");
+                : $"{LegacyEnvironment.NameOf(key)} is '{value}': expected {KindOf(type)}");
         }
 
         return options;
     }
+
+    // What the binder wanted, in the words of the settings table.
+    private static string KindOf(string type) => type switch
+    {
+        "System.Double" or "System.Single" or "System.Decimal" => "a number, such as 1 or 0.5",
+        "System.Int32" or "System.Int64" or "System.UInt16" => "a whole number",
+        "System.Boolean" => "true or false",
+        _ => "a value of type " + type,
+    };
 
     private static KubernetesClientConfiguration KubernetesConfiguration(KubernetesOptions options)
     {

@@ -115,15 +115,15 @@ public sealed class AggregatorSettingsTailTests : IDisposable
     }
 
     [Theory]
-    [InlineData("Aggregator:Tail:MaxLineBytes", "big")]
-    [InlineData("Aggregator:Tail:MaxBufferedMiB", "1.5")]
-    [InlineData("Aggregator:Tail:StallMinimumQuietSeconds", "soon")]
-    [InlineData("Aggregator:ShutdownGraceSeconds", "forever")]
-    [InlineData("Aggregator:MaxLabelNames", "many")]
-    [InlineData("Aggregator:Loki:ResumeFromLoki", "maybe")]
-    public void A_value_of_the_wrong_kind_is_refused_in_one_line_naming_the_setting(string key, string value)
+    [InlineData("Aggregator:Tail:MaxLineBytes", "big", "a whole number")]
+    [InlineData("Aggregator:Tail:MaxBufferedMiB", "1.5", "a whole number")]
+    [InlineData("Aggregator:Tail:StallMinimumQuietSeconds", "soon", "a number, such as 1 or 0.5")]
+    [InlineData("Aggregator:ShutdownGraceSeconds", "forever", "a number, such as 1 or 0.5")]
+    [InlineData("Aggregator:MaxLabelNames", "many", "a whole number")]
+    [InlineData("Aggregator:Loki:ResumeFromLoki", "maybe", "true or false")]
+    public void A_value_of_the_wrong_kind_is_refused_in_one_line_naming_the_setting_and_the_kind(string key, string value, string expected)
     {
-        Assert.Equal($"{key} is '{value}', which is not a number of the expected kind", Refused(key, value));
+        Assert.Equal($"{key} is '{value}': expected {expected}", Refused(key, value));
     }
 
     [Theory]
