@@ -105,7 +105,7 @@ public sealed class BadInputTests
         Assert.Equal(podLabels["team"], stream.Labels["team"]);
         Assert.Equal("value 0", stream.Labels["z_extra_00"]);
         Assert.False(stream.Labels.ContainsKey("z_extra_19"));
-        var warning = Assert.Single(test.Logs.Containing("left out of the stream's labels", LogLevel.Warning));
+        var warning = Assert.Single(await test.Logs.EventuallyContainingAsync("left out of the stream's labels", LogLevel.Warning));
         Assert.Contains("example.com/extra-19", warning, StringComparison.Ordinal);
         Assert.Equal(0, test.Runtime.Counters.EntriesRejected);
     }

@@ -15,6 +15,16 @@ public sealed class CapturedLogs : ILoggerProvider
     public IReadOnlyList<string> Containing(string text, LogLevel level = LogLevel.Information) =>
         [.. _messages.Where(m => m.Level >= level && m.Message.Contains(text, StringComparison.Ordinal)).Select(m => m.Message)];
 
+    /// <summary>
+    /// <see cref="Containing"/> once at least one such message has come: the actors log through Akka's logger actor,
+    /// so a message arrives a moment after the counters that a test waited for have moved.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> EventuallyContainingAsync(string text, LogLevel level = LogLevel.Information)
+    {
+        await AggregatorUnderTest.Eventually(() => Containing(text, level).Count > 0, $"a message containing '{text}' is logged");
+        return Containing(text, level);
+    }
+
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
     public void Dispose()

@@ -53,7 +53,7 @@ public sealed class DeliveryUnderFaultsTests
         Assert.Equal(12, test.Runtime.Counters.RejectedByReason["too_old"]);
         Assert.Equal(8, test.Runtime.Counters.EntriesShipped);
         Assert.Single(test.Loki.Pushes, p => p.StatusCode == 400);
-        Assert.Single(test.Logs.Containing("Loki refused 12 of 20 entries for good", LogLevel.Warning));
+        Assert.Single(await test.Logs.EventuallyContainingAsync("Loki refused 12 of 20 entries for good", LogLevel.Warning));
 
         // Later lines are not held up by the refused ones.
         test.Write(Ns, "web-0", "app", 5, "later");
@@ -78,7 +78,7 @@ public sealed class DeliveryUnderFaultsTests
         await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
         Assert.True(test.Report((Ns, "web-0", "app")).ExactlyOnce);
         Assert.Equal(3, test.Kubernetes.LogRequests.Count(r => r.StatusCode == status));
-        var said = Assert.Single(test.Logs.Containing("Log stream of shop/web-0/app", LogLevel.Warning));
+        var said = Assert.Single(await test.Logs.EventuallyContainingAsync("Log stream of shop/web-0/app", LogLevel.Warning));
         if (status == 403)
         {
             Assert.Contains("needs 'get' on 'pods/log' in namespace shop", said, StringComparison.Ordinal);
@@ -129,7 +129,7 @@ public sealed class DeliveryUnderFaultsTests
         var report = test.Report((Ns, "web-0", "app"));
         Assert.True(report.ExactlyOnce, report.ToString());
         Assert.Equal(0, test.Loki.DuplicatesReceived);
-        Assert.Single(test.Logs.Containing("reopening the stream in case the kubelet stalled it"));
+        Assert.Single(await test.Logs.EventuallyContainingAsync("reopening the stream in case the kubelet stalled it"));
         test.Kubernetes.ResumeStalledLogStreams();
     }
 
@@ -163,7 +163,7 @@ public sealed class DeliveryUnderFaultsTests
         Assert.True(report.ExactlyOnce, report.ToString());
         // Only the resume window (the second before the newest line) is sent again, and Loki drops it.
         Assert.True(test.Loki.DuplicatesReceived <= 2 * 120, $"{test.Loki.DuplicatesReceived} entries were sent again");
-        Assert.NotEmpty(test.Logs.Containing("Loki holds its lines up to"));
+        Assert.NotEmpty(await test.Logs.EventuallyContainingAsync("Loki holds its lines up to"));
     }
 
     [Fact(Timeout = 90_000)]
@@ -184,7 +184,7 @@ public sealed class DeliveryUnderFaultsTests
 
         await test.WaitForDeliveryAsync((Ns, "web-0", "app"), (Ns, "web-0", "sidecar"));
         Assert.True(test.Report((Ns, "web-0", "app"), (Ns, "web-0", "sidecar")).ExactlyOnce);
-        Assert.Single(test.Logs.Containing("reading container logs from their start instead", LogLevel.Warning));
+        Assert.Single(await test.Logs.EventuallyContainingAsync("reading container logs from their start instead", LogLevel.Warning));
         Assert.Equal(50, test.Loki.DuplicatesReceived);
     }
 
