@@ -15,6 +15,9 @@ public static class DemoCommand
 {
     private const string Namespace = "demo";
 
+    /// <summary>How long the demo waits for Loki once Loki has stopped taking lines.</summary>
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(10);
+
     public static Command Create()
     {
         var pods = new Option<int>("--pods") { Description = "Pods in the simulated namespace", DefaultValueFactory = _ => 4 };
@@ -51,6 +54,9 @@ public static class DemoCommand
                 ["Aggregator:Kubernetes:Kubeconfig"] = kubeconfig,
                 ["Aggregator:Kubernetes:Context"] = null,
                 ["Aggregator:Batch:TimeoutSeconds"] = "0.5",
+                // The demo stops once Loki has everything or has taken nothing for a while: a shutdown has nothing
+                // left to flush that a longer grace would deliver.
+                ["Aggregator:ShutdownGraceSeconds"] = "5",
                 ["Logging:LogLevel:Default"] = verbose ? "Information" : "Warning",
                 // Free ports unless asked for others, so that the demo never collides with a running aggregator.
                 ["Aggregator:Admin:Port"] = Environment.GetEnvironmentVariable("ADMIN_PORT") is { Length: > 0 } adminPort ? adminPort : "0",
@@ -93,12 +99,19 @@ public static class DemoCommand
 
                 await writing.ConfigureAwait(false);
 
-                // Everything written is now in the simulated kubelet; wait for it to be shipped.
-                var deadline = DateTime.UtcNow.AddSeconds(30);
-                while (runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected < workload.Written && DateTime.UtcNow < deadline &&
+                // Everything written is now in the simulated kubelet; wait while Loki takes it. A LOKI_URL that
+                // refuses every push, or where nothing listens, would otherwise keep the demo waiting for nothing.
+                var settled = Settled(runtime);
+                var lastTaken = DateTime.UtcNow;
+                while (Settled(runtime) < workload.Written && DateTime.UtcNow - lastTaken < GiveUpAfter &&
                        await ticks.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
                 {
                     progress.Print();
+                    if (Settled(runtime) > settled)
+                    {
+                        settled = Settled(runtime);
+                        lastTaken = DateTime.UtcNow;
+                    }
                 }
             }
 
@@ -109,9 +122,16 @@ public static class DemoCommand
             Console.WriteLine();
             if (loki is null)
             {
-                Console.WriteLine($"{workload.Written} lines written, {runtime.Counters.EntriesShipped} shipped to {settings.Loki!.PushUri}, {runtime.Counters.EntriesRejected} rejected.");
+                var shipped = runtime.Counters.EntriesShipped;
+                if (shipped < workload.Written)
+                {
+                    Console.WriteLine($"{workload.Written} lines written, only {shipped} shipped to {settings.Loki!.PushUri} ({runtime.Counters.EntriesRejected} refused by Loki): the aggregator's warnings above say why.");
+                    return 1;
+                }
+
+                Console.WriteLine($"{workload.Written} lines written, {shipped} shipped to {settings.Loki!.PushUri}.");
                 Console.WriteLine($"See them in Grafana with the query {{namespace=\"{Namespace}\"}}.");
-                return runtime.Counters.EntriesShipped >= workload.Written ? 0 : 1;
+                return 0;
             }
 
             var report = DeliveryReport.Compare(kubernetes, loki, workload.Streams);
@@ -127,6 +147,9 @@ public static class DemoCommand
             workDirectory.Delete(recursive: true);
         }
     }
+
+    // Entries Loki has answered for, stored or refused.
+    private static long Settled(AggregatorRuntime runtime) => runtime.Counters.EntriesShipped + runtime.Counters.EntriesRejected;
 }
 
 /// <summary>The size of the demo's workload.</summary>

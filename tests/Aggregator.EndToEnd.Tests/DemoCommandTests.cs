@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Aggregator.EndToEnd.Tests;
@@ -9,30 +11,58 @@ public sealed partial class DemoCommandTests
     [Fact(Timeout = 120_000)]
     public async Task The_demo_ships_every_line_exactly_once_and_prints_only_its_own_report()
     {
+        var (exitCode, standardOutput, everything) = await RunDemoAsync(lokiUrl: null);
+        var lines = standardOutput.Split('\n', StringSplitOptions.TrimEntries);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}:{Environment.NewLine}{everything}");
+        Assert.Contains(lines, l => l.StartsWith("Every one of the ", StringComparison.Ordinal) && l.Contains("exactly once", StringComparison.Ordinal));
+        // At the demo's Warning level nothing of Akka's Info reaches the output, not even what it logs after its loggers stop.
+        Assert.DoesNotContain(lines, l => AkkaLine().IsMatch(l));
+        var states = lines.Select(l => Progress().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+        Assert.True(states.Count >= 2 && states[^1] != states[^2], "the last progress line was printed twice:" + Environment.NewLine + everything);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task With_a_LOKI_URL_where_nothing_listens_the_demo_gives_up_and_says_how_much_was_shipped()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var (exitCode, standardOutput, everything) = await RunDemoAsync($"http://127.0.0.1:{port}");
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:{Environment.NewLine}{everything}");
+        Assert.Contains($"only 0 shipped to http://127.0.0.1:{port}/loki/api/v1/push", standardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("See them in Grafana", standardOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <c>aggregator demo --duration 3</c>, shipping to <paramref name="lokiUrl"/> or else to its own Loki double.</summary>
+    private static async Task<(int ExitCode, string StandardOutput, string Everything)> RunDemoAsync(string? lokiUrl)
+    {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "aggregator.dll"), "demo", "--duration", "3"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        // The demo's own Loki double and free ports, whatever the machine running the tests has set.
+        // Free ports and no cluster of the machine's, whatever the machine running the tests has set.
         foreach (var variable in new[] { "LOKI_URL", "ADMIN_PORT", "METRICS_PORT", "NAMESPACE", "KUBECONFIG" })
         {
             start.Environment.Remove(variable);
+        }
+
+        if (lokiUrl is not null)
+        {
+            start.Environment["LOKI_URL"] = lokiUrl;
         }
 
         using var process = Process.Start(start)!;
         var standardError = process.StandardError.ReadToEndAsync();
         var standardOutput = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        var lines = standardOutput.Split('\n', StringSplitOptions.TrimEntries);
-        var everything = standardOutput + await standardError;
-
-        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}:{Environment.NewLine}{everything}");
-        Assert.Contains(lines, l => l.StartsWith("Every one of the ", StringComparison.Ordinal) && l.Contains("exactly once", StringComparison.Ordinal));
-        // At the demo's Warning level nothing of Akka's Info reaches the output, not even what it logs after its loggers stop.
-        Assert.DoesNotContain(lines, l => AkkaLine().IsMatch(l));
-        var states = lines.Select(l => Progress().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
-        Assert.True(states.Count >= 2 && states[^1] != states[^2], "the last progress line was printed twice:" + Environment.NewLine + everything);
+        return (process.ExitCode, standardOutput, standardOutput + await standardError);
     }
 
     [GeneratedRegex(@"^\[(DEBUG|INFO|WARNING|ERROR)\]")]
