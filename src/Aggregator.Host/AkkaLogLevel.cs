@@ -7,8 +7,8 @@ namespace Aggregator.Host;
 /// <summary>Akka.NET's own log level, taken from the <c>Logging</c> section that filters what it forwards.</summary>
 /// <remarks>
 /// Left at Akka's default (Info), Akka formats every Info event only for the forwarder to drop it, and what it logs
-/// once its loggers have stopped (the last words of a shutdown) goes to its standard-out logger unfiltered: the demo,
-/// set to Warning, ended with Akka's bracketed "[INFO] CoordinatedShutdown invoked" line in its report.
+/// once its loggers have stopped (the last words of a shutdown) is printed at that level by its start-up and shutdown
+/// logger: the demo, set to Warning, ended with Akka's bracketed "[INFO] CoordinatedShutdown invoked" line.
 /// </remarks>
 public static class AkkaLogLevel
 {
