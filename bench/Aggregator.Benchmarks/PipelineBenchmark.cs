@@ -82,7 +82,7 @@ public static class PipelineBenchmark
                 ["METRICS_PORT"] = "0",
             };
             var requestsBefore = kubernetes.LogRequests.Count;
-            var remotingPorts = Enumerable.Range(0, options.Members).Select(_ => LokiDouble.ReserveFreePort()).ToList();
+            var remotingPorts = Enumerable.Range(0, options.Members).Select(_ => LoopbackPorts.Reserve()).ToList();
             progress.WriteLine(options.Members == 1 ? "starting the aggregator…" : F($"starting {options.Members} aggregators as one cluster…"));
             var members = new List<AggregatorProcess>();
             await using var stopAll = new MembersOwner(members);

@@ -1,3 +1,4 @@
+using Aggregator.Simulation;
 using Aggregator.Simulation.Loki;
 
 namespace Aggregator.EndToEnd.Tests;
@@ -10,7 +11,7 @@ public sealed class LokiOutageTests
     [Fact(Timeout = 120_000)]
     public async Task Nothing_is_lost_or_doubled_through_an_outage_and_the_buffered_data_stays_within_its_budget()
     {
-        var port = LokiDouble.ReserveFreePort();
+        var port = LoopbackPorts.Reserve();
         await using var test = await AggregatorUnderTest.CreateAsync();
         var pods = new[] { "web-0", "web-1" };
         foreach (var pod in pods)

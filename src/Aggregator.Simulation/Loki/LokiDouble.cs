@@ -108,25 +108,6 @@ public sealed class LokiDouble : IAsyncDisposable
     /// <summary>The status every push gets while the double is down (<see cref="SetDown"/>); null while up.</summary>
     public int? DownStatusCode => downStatus?.Value;
 
-    /// <summary>
-    /// A port that was free a moment ago on 127.0.0.1: a listener is bound at port 0, its port read and the listener
-    /// stopped. Another process could take it in between; good enough for tests that stop and restart a double on
-    /// one port (<see cref="LokiDoubleOptions.Port"/>).
-    /// </summary>
-    public static int ReserveFreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
-
     /// <summary>Starts a double on 127.0.0.1 at <see cref="LokiDoubleOptions.Port"/>, by default a free port.</summary>
     public static async Task<LokiDouble> StartAsync(LokiDoubleOptions? options = null, CancellationToken cancellationToken = default)
     {

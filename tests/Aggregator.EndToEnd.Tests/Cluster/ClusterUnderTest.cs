@@ -190,14 +190,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     }
 
     // Remoting cannot report a port it picked before the seed list is written, so free ports are found first.
-    private static int[] ReservePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
+    private static int[] ReservePorts(int count) => [.. Enumerable.Range(0, count).Select(_ => LoopbackPorts.Reserve())];
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Aggregator.Simulation;
 using Aggregator.Simulation.Loki;
 using Xunit;
 using static Aggregator.Simulation.Tests.Loki.LokiRequests;
@@ -13,7 +14,7 @@ public sealed class LokiDoubleFaultTests
     [Fact(Timeout = 30000)]
     public async Task A_double_restarted_on_the_same_port_serves_again_and_refuses_connections_while_stopped()
     {
-        var port = LokiDouble.ReserveFreePort();
+        var port = LoopbackPorts.Reserve();
         var first = await LokiDouble.StartAsync(new LokiDoubleOptions { Port = port });
         var pushUri = first.PushUri;
         Assert.Equal(port, pushUri.Port);
@@ -44,7 +45,7 @@ public sealed class LokiDoubleFaultTests
     [Fact(Timeout = 30000)]
     public async Task Reserved_ports_are_free_to_bind()
     {
-        var port = LokiDouble.ReserveFreePort();
+        var port = LoopbackPorts.Reserve();
         Assert.InRange(port, 1, 65535);
 
         var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
