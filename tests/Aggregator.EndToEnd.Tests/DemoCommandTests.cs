@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Aggregator.Simulation;
 
 namespace Aggregator.EndToEnd.Tests;
 
@@ -25,12 +24,8 @@ public sealed partial class DemoCommandTests
     [Fact(Timeout = 120_000)]
     public async Task With_a_LOKI_URL_where_nothing_listens_the_demo_gives_up_and_says_how_much_was_shipped()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        // Below the ephemeral range: no double of a test running beside this one, bound at port 0, can be there.
+        var port = LoopbackPorts.Reserve();
 
         var (exitCode, standardOutput, everything) = await RunDemoAsync($"http://127.0.0.1:{port}");
 

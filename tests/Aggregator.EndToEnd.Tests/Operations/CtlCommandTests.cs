@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Aggregator.Host;
+using Aggregator.Simulation;
 
 namespace Aggregator.EndToEnd.Tests.Operations;
 
@@ -136,7 +136,8 @@ public sealed class CtlCommandTests
     [Fact(Timeout = 30_000)]
     public async Task Without_an_aggregator_listening_ctl_says_so_in_one_line_and_exits_non_zero()
     {
-        var port = FreePort();
+        // Below the ephemeral range: no double of a test running beside this one, bound at port 0, can be there.
+        var port = LoopbackPorts.Reserve();
 
         var result = await Ctl.RunAsync("status", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
@@ -195,12 +196,5 @@ public sealed class CtlCommandTests
         {
             File.Delete(kubeconfig);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
