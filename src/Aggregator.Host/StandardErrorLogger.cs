@@ -1,4 +1,5 @@
 using Akka.Event;
+using Akka.Util;
 
 namespace Aggregator.Host;
 
@@ -14,7 +15,7 @@ namespace Aggregator.Host;
 public sealed class StandardErrorLogger : MinimalLogger
 {
     /// <summary>The setting that makes this Akka's start-up and shutdown logger.</summary>
-    public static readonly string Hocon = $"akka.stdout-logger-class = \"{typeof(StandardErrorLogger).FullName}, {typeof(StandardErrorLogger).Assembly.GetName().Name}\"";
+    public static readonly string Hocon = $"akka.stdout-logger-class = \"{typeof(StandardErrorLogger).TypeQualifiedName()}\"";
 
     protected override void Log(object message) => Console.Error.WriteLine(message);
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Event;
+using Akka.Util;
 
 namespace Aggregator.Host;
 
@@ -19,7 +20,7 @@ namespace Aggregator.Host;
 public sealed class TimerQueueScheduler(Config scheduler, ILoggingAdapter log) : SchedulerBase(scheduler, log), IDisposable
 {
     /// <summary>The HOCON line that makes an actor system use this scheduler.</summary>
-    public static readonly string Hocon = $"akka.scheduler.implementation = \"{typeof(TimerQueueScheduler).FullName}, {typeof(TimerQueueScheduler).Assembly.GetName().Name}\"";
+    public static readonly string Hocon = $"akka.scheduler.implementation = \"{typeof(TimerQueueScheduler).TypeQualifiedName()}\"";
 
     // Never started (it starts its thread on the first item scheduled): read only for its clock, which is Akka's own
     // process-wide one, so that times from this scheduler compare with those the rest of Akka reads.
