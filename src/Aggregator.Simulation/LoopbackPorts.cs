@@ -27,25 +27,15 @@ public static class LoopbackPorts
     {
         var ephemeralStart = EphemeralStart();
         var (low, high) = (Math.Max(1024, ephemeralStart / 2), ephemeralStart);
-        for (var attempt = 0; attempt < 1000; attempt++)
+        lock (Gate)
         {
-            var port = Random.Shared.Next(low, high);
-            lock (Gate)
+            for (var attempt = 0; attempt < 1000; attempt++)
             {
-                if (Given.Contains(port))
+                var port = Random.Shared.Next(low, high);
+                if (!Given.Contains(port) && IsFree(port))
                 {
-                    continue;
-                }
-            }
-
-            if (IsFree(port))
-            {
-                lock (Gate)
-                {
-                    if (Given.Add(port))
-                    {
-                        return port;
-                    }
+                    Given.Add(port);
+                    return port;
                 }
             }
         }

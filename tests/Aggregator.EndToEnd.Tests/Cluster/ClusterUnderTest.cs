@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Aggregator.Host;
 using Aggregator.Simulation;
 using Aggregator.Simulation.Kubernetes;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Aggregator.Simulation;
 using Aggregator.Simulation.Loki;
 using Xunit;
 using static Aggregator.Simulation.Tests.Loki.LokiRequests;
