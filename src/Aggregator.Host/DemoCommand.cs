@@ -107,9 +107,9 @@ public static class DemoCommand
                        await ticks.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
                 {
                     progress.Print();
-                    if (Settled(runtime) > settled)
+                    if (Settled(runtime) is var now && now > settled)
                     {
-                        settled = Settled(runtime);
+                        settled = now;
                         lastTaken = DateTime.UtcNow;
                     }
                 }

@@ -10,20 +10,21 @@ internal sealed class DemoProgress(DemoWorkload workload, AggregatorRuntime runt
     private string? _lastState;
 
     /// <summary>Prints the line.</summary>
-    public void Print()
-    {
-        var state = State();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(DateTime.UtcNow - _started).TotalSeconds,5:0.0}s  {state}"));
-        _lastState = state;
-    }
+    public void Print() => Print(State());
 
     /// <summary>Prints the line unless the last one printed said the same.</summary>
     public void PrintIfChanged()
     {
-        if (State() != _lastState)
+        if (State() is var state && state != _lastState)
         {
-            Print();
+            Print(state);
         }
+    }
+
+    private void Print(string state)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(DateTime.UtcNow - _started).TotalSeconds,5:0.0}s  {state}"));
+        _lastState = state;
     }
 
     private string State()
