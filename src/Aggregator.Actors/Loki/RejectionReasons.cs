@@ -31,8 +31,11 @@ public static partial class RejectionReasons
         }
 
         // Without Loki's count, the whole batch is taken as refused: what is counted may then be too much, never too little.
+        // A count past int's range (only a proxy's body could hold one) is more than the batch anyway.
         var total = TotalIgnored().Match(body);
-        var ignored = total.Success ? int.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture) : entriesInBatch;
+        var ignored = total.Success && int.TryParse(total.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : entriesInBatch;
         ignored = Math.Min(ignored, entriesInBatch);
         if (listed > ignored)
         {
@@ -67,6 +70,6 @@ public static partial class RejectionReasons
     private static void Add(Dictionary<string, int> counts, string reason, int count) =>
         counts[reason] = counts.GetValueOrDefault(reason) + count;
 
-    [GeneratedRegex(@"total ignored: (\d+) out of \d+")]
+    [GeneratedRegex("total ignored: ([0-9]+) out of [0-9]+")]
     private static partial Regex TotalIgnored();
 }

@@ -155,6 +155,18 @@ public sealed class RejectionReasonsTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, int> { ["too_old"] = 3 }, RejectionReasons.Classify(body, 3));
     }
 
+    [Theory]
+    [InlineData("total ignored: 99999999999 out of 99999999999")]
+    [InlineData("total ignored: \u0663 out of \u0663")]
+    public void A_total_that_is_no_whole_number_counts_the_whole_batch(string total)
+    {
+        // A proxy's 400 is read like Loki's; a count it cannot hold must not throw inside the pusher, whose lane would
+        // then wait for an answer that never comes.
+        var body = "entry with timestamp 2026-11-17 12:00:00 +0000 UTC ignored, reason: 'entry for stream '{app=\"web\"}' has timestamp too old: 2026-11-17T12:00:00Z, oldest acceptable timestamp is: 2026-11-18T12:00:00Z',\nuser 'fake', " + total;
+
+        Assert.Equal(new Dictionary<string, int> { ["too_old"] = 3 }, RejectionReasons.Classify(body, 3));
+    }
+
     [Fact(Timeout = 30000)]
     public async Task A_stream_with_too_many_label_names_counts_all_its_entries_as_too_many_labels()
     {
