@@ -136,6 +136,39 @@ public sealed class NamespaceModeTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_crash_looping_instance_is_drained_from_its_own_log_when_the_next_one_starts_before_the_request_arrives()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "flaky-0", ["app"], WebLabels);
+        test.Kubernetes.StartPod(Ns, "flaky-0");
+        await test.StartAggregatorAsync();
+        test.Write(Ns, "flaky-0", "app", 20, "first life");
+        await test.WaitForDeliveryAsync((Ns, "flaky-0", "app"));
+
+        // The tail decides from the pod while the container waits in CrashLoopBackOff; its request reaches the kubelet
+        // only after the back-off has ended and the next instance has written.
+        var restarted = 0;
+        test.Kubernetes.FailRequests(r =>
+        {
+            if (r.Path.Value!.EndsWith("/log", StringComparison.Ordinal) && r.Query["follow"] != "true" && Interlocked.Exchange(ref restarted, 1) == 0)
+            {
+                test.Kubernetes.RestartContainer(Ns, "flaky-0", "app");
+                test.Write(Ns, "flaky-0", "app", 20, "second life");
+            }
+
+            return null;
+        });
+        test.Kubernetes.CrashContainer(Ns, "flaky-0", "app");
+        await AggregatorUnderTest.Eventually(() => Volatile.Read(ref restarted) == 1, "the crashed instance's tail has asked for its log");
+
+        await test.WaitForDeliveryAsync((Ns, "flaky-0", "app"));
+        var report = test.Report((Ns, "flaky-0", "app"));
+        Assert.True(report.ExactlyOnce, report.ToString());
+        // The crashed instance's tail read its own log, not the next instance's lines, which that instance's tail sends.
+        Assert.Equal(0, test.Loki.DuplicatesReceived);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_tail_whose_log_requests_fail_backs_off_and_recovers_while_the_others_keep_shipping()
     {
         await using var test = await AggregatorUnderTest.CreateAsync();

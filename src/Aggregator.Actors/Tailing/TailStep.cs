@@ -8,10 +8,10 @@ public enum TailStep
     /// <summary>The instance runs: follow its log.</summary>
     Follow,
 
-    /// <summary>The instance has exited and is still the pod's current one: read what is left, then stop.</summary>
+    /// <summary>The instance has exited and its state still shows it terminated: read what is left, then stop.</summary>
     DrainCurrent,
 
-    /// <summary>The instance has exited and been replaced: read what is left through <c>previous=true</c>, then stop.</summary>
+    /// <summary>The instance has exited and is the last terminated one (replaced, or waiting to restart): read what is left through <c>previous=true</c>, then stop.</summary>
     DrainPrevious,
 
     /// <summary>Nothing more can be read for the instance (pod gone, or the instance is older than the previous one).</summary>
@@ -37,7 +37,14 @@ public static class TailDecision
                 return TailStep.Follow;
             }
 
-            // Exited, or waiting to be restarted (CrashLoopBackOff): the endpoint still serves this instance's log.
+            // Waiting to be restarted (CrashLoopBackOff): previous=true names this instance both now and once the next
+            // has started, while the current log would be the next instance's if it started before the request came.
+            if (status.State?.Waiting is not null && status.LastState?.Terminated?.ContainerID == target.ContainerId)
+            {
+                return TailStep.DrainPrevious;
+            }
+
+            // Exited: the endpoint serves this instance's log.
             return TailStep.DrainCurrent;
         }
 

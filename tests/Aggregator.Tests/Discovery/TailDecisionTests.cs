@@ -74,13 +74,14 @@ public sealed class TailDecisionTests
     }
 
     [Fact]
-    public void An_instance_in_crash_loop_back_off_drains_its_current_log_and_then_its_previous_one()
+    public void An_instance_in_crash_loop_back_off_drains_through_previous_before_and_after_the_restart()
     {
-        // The status still names the crashed instance as its containerID while it waits to restart.
+        // The status still names the crashed instance as its containerID while it waits to restart; previous=true
+        // reads it then, and still reads it if the next instance starts before the request reaches the kubelet.
         var waiting = Pod(containers: [Waiting("app", previousId: "containerd://a", reason: "CrashLoopBackOff")]);
         var restarted = Pod(containers: [Running("app", "containerd://b", previousId: "containerd://a")]);
 
-        Assert.Equal(TailStep.DrainCurrent, TailDecision.Next(waiting, Target("app", "containerd://a")));
+        Assert.Equal(TailStep.DrainPrevious, TailDecision.Next(waiting, Target("app", "containerd://a")));
         Assert.Equal(TailStep.DrainPrevious, TailDecision.Next(restarted, Target("app", "containerd://a")));
     }
 }
