@@ -19,7 +19,8 @@ namespace Aggregator.Actors.Tailing;
     "Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Disposed in PostStop, the actor's end of life.")]
 public sealed class ContainerTail : ReceiveActor, IWithTimers
 {
-    // An exited instance whose log cannot be read this many times running has been cleaned away by the kubelet.
+    // An exited instance whose log could not be read this many times running, for at least DrainGiveUpAfter, has been
+    // cleaned away by the kubelet (or its node is gone). Both, so that an API server restarting meanwhile loses nothing.
     private const int DrainAttempts = 5;
 
     private readonly TailTarget _target;
@@ -38,6 +39,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private long _lastReadSeenMs;
     private int _reopens;
     private int _failedDrains;
+    private long _drainFailingSinceMs;
     private string? _lastError;
     private string _phase = "starting";
 
@@ -55,6 +57,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         Receive<PodSeen>(seen => Decide(seen.Pod));
         Receive<StreamEnded>(OnStreamEnded);
         Receive<CheckPod>(_ => CheckPodNow());
+        Receive<PodReadFailed>(OnPodReadFailed);
         Receive<CheckStall>(_ => CheckForStall());
         Receive<GetTailState>(_ => Sender.Tell(State()));
     }
@@ -171,20 +174,34 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     {
         Timers.Cancel(CheckStall.Instance);
         var progressed = _progress.Lines > _linesAtOpen;
-        if (ended.Error is null && !ended.Reopen && _step != TailStep.Follow)
+        // A drain that ended cleanly is read once more if it brought lines: the API server ends its response cleanly
+        // even when its stream from the kubelet broke, so only a read that brings nothing new shows the log's end.
+        var confirming = ended.Error is null && !ended.Reopen && _step != TailStep.Follow;
+        if (confirming && !progressed)
         {
-            // A drain that reached the end of the log leaves nothing behind.
             _log.Info("Finished tailing {0}: {1} lines read", _target, _progress.Lines);
             Context.Stop(Self);
             return;
         }
 
-        _reopens++;
-        if (ended.Error is not null && _step != TailStep.Follow && ++_failedDrains >= DrainAttempts)
+        if (progressed)
         {
-            _log.Warning("Giving up on the rest of {0}'s log after {1} failed attempts: {2}", _target, _failedDrains, Describe(ended.Error));
+            _backoff.Reset();
+            _failedDrains = 0;
+        }
+
+        if (ended.Error is not null && !progressed && _step != TailStep.Follow && DrainGivesUp())
+        {
+            _log.Warning("Giving up on the rest of {0}'s log after {1} failed attempts over {2:0} s: {3}",
+                _target, _failedDrains, (Environment.TickCount64 - _drainFailingSinceMs) / 1000.0, Describe(ended.Error));
             Context.Stop(Self);
             return;
+        }
+
+        if (!confirming)
+        {
+            _reopens++;
+            _dependencies.Counters.TailReopened();
         }
 
         if (ended.Error is not null)
@@ -196,17 +213,35 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             }
         }
 
-        if (progressed)
-        {
-            _backoff.Reset();
-        }
-
         // A stream that ended cleanly after delivering lines, or was ended for a stall, is reopened at once (the
         // kubelet's 4-hour cut, a proxy's idle cut); one that failed or brought nothing waits, longer each time.
         var delay = ended.Reopen || (progressed && ended.Error is null) ? TimeSpan.Zero : _backoff.NextDelay();
         _phase = "reopening";
-        _dependencies.Counters.TailReopened();
         Timers.StartSingleTimer(CheckPod.Instance, CheckPod.Instance, delay);
+    }
+
+    /// <summary>Counts a drain that read nothing and failed; true once it has failed often enough, and long enough, to stop.</summary>
+    private bool DrainGivesUp()
+    {
+        var now = Environment.TickCount64;
+        if (_failedDrains++ == 0)
+        {
+            _drainFailingSinceMs = now;
+        }
+
+        return _failedDrains >= DrainAttempts && now - _drainFailingSinceMs >= _dependencies.Settings.DrainGiveUpAfter.TotalMilliseconds;
+    }
+
+    /// <summary>The pod could not be read (the API server restarting, or refusing): that says nothing of the log, so it is asked again.</summary>
+    private void OnPodReadFailed(PodReadFailed failed)
+    {
+        _lastError = Describe(failed.Error);
+        if (_backoff.Failures == 0)
+        {
+            _log.Warning("Could not read the pod of {0}: {1}; asking again", _target, _lastError);
+        }
+
+        Timers.StartSingleTimer(CheckPod.Instance, CheckPod.Instance, _backoff.NextDelay());
     }
 
     private void CheckPodNow()
@@ -214,7 +249,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         _dependencies.Api.ReadPodAsync(_target.Stream.Namespace, _target.Stream.Pod, _stopping.Token).PipeTo(
             Self,
             success: pod => new PodSeen(pod),
-            failure: e => new StreamEnded(e, false));
+            failure: e => new PodReadFailed(e));
     }
 
     private TailState State() =>
@@ -238,6 +273,8 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private sealed record PodSeen(V1Pod? Pod);
 
     private sealed record StreamEnded(Exception? Error, bool Reopen);
+
+    private sealed record PodReadFailed(Exception Error);
 
     private sealed class CheckPod
     {

@@ -15,6 +15,12 @@ public sealed record TailSettings
     /// <inheritdoc cref="CrashRestartMinimum"/>
     public TimeSpan CrashRestartMaximum { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long the log of an exited instance is asked for after reads of it began to fail, before the rest is given up
+    /// (five failed reads at the least): long enough for an API server's restart or upgrade to pass.
+    /// </summary>
+    public TimeSpan DrainGiveUpAfter { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The runtime's partial-record size: longer lines come back with timestamps embedded at these boundaries.</summary>
     public int PartialLineBytes { get; init; } = 16 * 1024;
 
