@@ -33,6 +33,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private readonly CancellationTokenSource _stopping = new();
     private ResumePoint _resume = new();
     private V1Pod? _initialPod;
+    private readonly long _initialPodAtMs = Environment.TickCount64;
     private LogReadHandle? _reading;
     private TailStep _step;
     private long _linesAtOpen;
@@ -82,6 +83,12 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             var (started, finished) = TailDecision.Lifetime(_initialPod, _target);
             var from = ToNanos(started?.AddSeconds(-2) ?? DateTime.UtcNow.AddDays(-7));
             var to = ToNanos((finished ?? DateTime.UtcNow.AddMinutes(10)).AddSeconds(2));
+            // The next instance writes under the same labels: its lines must not pass for this one's position.
+            if (TailDecision.NextStarted(_initialPod, _target) is { } next)
+            {
+                to = Math.Min(to, ToNanos(next));
+            }
+
             _dependencies.OpenAsync(() => positions.NewestTimestampAsync(_target.Labels, from, to, _stopping.Token), _stopping.Token).PipeTo(
                 Self, success: newest => new PositionLearned(newest, null), failure: e => new PositionLearned(null, e));
             return;
@@ -112,6 +119,15 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         {
             _resume = ResumePoint.After(newest);
             _log.Info("{0}: Loki holds its lines up to {1}; resuming from there", _target, KubeletTimestamp.Format(newest));
+        }
+
+        // While Loki was asked the pod may have moved on (a crash-looping container restarts), and a follow request
+        // decided from the pod as it was would read the next instance's log as this one's.
+        if (Environment.TickCount64 - _initialPodAtMs >= _dependencies.Settings.StalePodAfter.TotalMilliseconds)
+        {
+            _initialPod = null;
+            CheckPodNow();
+            return;
         }
 
         Self.Tell(new PodSeen(_initialPod));

@@ -21,6 +21,12 @@ public sealed record TailSettings
     /// </summary>
     public TimeSpan DrainGiveUpAfter { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How old the pod a tail was started with may be, once Loki has said where its stream ends, before the tail reads
+    /// the pod again to decide what to open.
+    /// </summary>
+    public TimeSpan StalePodAfter { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The runtime's partial-record size: longer lines come back with timestamps embedded at these boundaries.</summary>
     public int PartialLineBytes { get; init; } = 16 * 1024;
 

@@ -58,6 +58,18 @@ public static class TailDecision
         ?? status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == container)
         ?? status?.EphemeralContainerStatuses?.FirstOrDefault(s => s.Name == container);
 
+    /// <summary>
+    /// When the instance that replaced <paramref name="target"/> started (whole seconds), or null when none has: from
+    /// then on the lines under the stream's labels, which every instance of the container shares, are that one's.
+    /// </summary>
+    public static DateTime? NextStarted(V1Pod? pod, TailTarget target)
+    {
+        var status = pod is null ? null : FindStatus(pod.Status, target.Stream.Container);
+        return status is not null && status.ContainerID != target.ContainerId && status.LastState?.Terminated?.ContainerID == target.ContainerId
+            ? status.State?.Running?.StartedAt ?? status.State?.Terminated?.StartedAt
+            : null;
+    }
+
     /// <summary>When the instance started and, if it has, finished, from its pod's status (whole seconds).</summary>
     public static (DateTime? Started, DateTime? Finished) Lifetime(V1Pod? pod, TailTarget target)
     {

@@ -61,6 +61,20 @@ public sealed class TailDecisionLifetimeTests
     }
 
     [Fact]
+    public void Only_a_replaced_instance_has_a_next_start()
+    {
+        var running = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = NewStart } };
+        var waiting = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = "CrashLoopBackOff" } };
+        var replaced = Pod(containers: [Status("containerd://b", running, Exited("containerd://a", OldStart, OldEnd))]);
+        var crashLooping = Pod(containers: [Status("containerd://a", waiting, Exited("containerd://a", OldStart, OldEnd))]);
+
+        Assert.Equal(NewStart, TailDecision.NextStarted(replaced, Target("containerd://a")));
+        Assert.Null(TailDecision.NextStarted(replaced, Target("containerd://b")));
+        Assert.Null(TailDecision.NextStarted(crashLooping, Target("containerd://a")));
+        Assert.Null(TailDecision.NextStarted(null, Target("containerd://a")));
+    }
+
+    [Fact]
     public void An_unknown_instance_gives_no_times()
     {
         var pod = Pod(containers: [Status("containerd://c", new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = NewStart } }, Exited("containerd://b", OldStart, OldEnd))]);
