@@ -130,11 +130,24 @@ public static class ContainerLogReader
             long bytes = 0;
             long newest = 0;
             var admitted = 0;
-            foreach (var line in _lines)
+            // Nearly always none: the per-line cost is one comparison.
+            var straddling = _reader!.Straddling;
+            var straddlingCount = straddling.Count;
+            var record = 0;
+            for (var i = 0; i < _lines.Count; i++)
             {
+                var line = _lines[i];
                 if (!resume.Admit(line.TimestampNanos))
                 {
                     continue;
+                }
+
+                for (; record < straddlingCount && straddling[record].Line <= i; record++)
+                {
+                    if (straddling[record].Line == i)
+                    {
+                        resume.AlsoRead(straddling[record].TimestampNanos);
+                    }
                 }
 
                 admitted++;

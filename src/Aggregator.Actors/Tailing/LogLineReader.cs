@@ -23,6 +23,7 @@ public sealed class LogLineReader : IDisposable
     private long _lastTimestamp;
     private TimestampMinute _minute;
     private int _busyReads;
+    private readonly List<StraddlingRecord> _straddling = [];
 
     // Scratch for one synchronous pass over the buffer; per thread, so that a tail does not keep one sized by its busiest read.
     [ThreadStatic]
@@ -55,6 +56,13 @@ public sealed class LogLineReader : IDisposable
     /// </summary>
     public LineBlock? Block { get; private set; }
 
+    /// <summary>
+    /// The partial records of the last call's long lines that carry a timestamp in a later second than their line's
+    /// own (rare: a line's 16 KiB records are written within microseconds). The kubelet applies <c>sinceTime</c> to
+    /// each record, so a resumed request can begin with such a record, which would read as a line of its own.
+    /// </summary>
+    public IReadOnlyList<StraddlingRecord> Straddling => _straddling;
+
     /// <summary>The size of the read buffer held right now (for tests).</summary>
     internal int HeldBufferBytes => _buffer.Length;
 
@@ -70,6 +78,7 @@ public sealed class LogLineReader : IDisposable
     public async ValueTask<bool> ReadLinesAsync(List<KubeletLine> into, CancellationToken cancellationToken)
     {
         Block = null;
+        _straddling.Clear();
         while (true)
         {
             if (TakeBufferedLines(into) > 0)
@@ -194,7 +203,7 @@ public sealed class LogLineReader : IDisposable
             var at = 0;
             foreach (var line in found)
             {
-                var written = CopyText(_buffer.AsSpan(line.Start, line.Length), block.AsSpan(at), rejoin: line.HadTimestamp);
+                var written = CopyText(_buffer.AsSpan(line.Start, line.Length), block.AsSpan(at), rejoin: line.HadTimestamp, line.TimestampNanos, into.Count);
                 var text = block.AsMemory(at, written);
                 into.Add(new KubeletLine(line.TimestampNanos, allValid ? text : Valid(text), line.HadTimestamp));
                 at += written;
@@ -235,7 +244,7 @@ public sealed class LogLineReader : IDisposable
     /// Copies a line's text; with <paramref name="rejoin"/>, cuts out the timestamp prefix that the kubelet puts on
     /// every 16 KiB partial record of a long line (kubernetes#77603), restoring the line the workload wrote.
     /// </summary>
-    private int CopyText(ReadOnlySpan<byte> content, Span<byte> into, bool rejoin)
+    private int CopyText(ReadOnlySpan<byte> content, Span<byte> into, bool rejoin, long lineTimestamp, int lineIndex)
     {
         var written = 0;
         while (rejoin && content.Length > _partialLineBytes && HasEmbeddedPrefix(content[_partialLineBytes..]))
@@ -243,7 +252,12 @@ public sealed class LogLineReader : IDisposable
             content[.._partialLineBytes].CopyTo(into[written..]);
             written += _partialLineBytes;
             var rest = content[_partialLineBytes..];
-            var prefix = KubeletTimestamp.TryParse(rest, out _);
+            var prefix = KubeletTimestamp.TryParse(rest, out var recordTimestamp);
+            if (KubeletTimestamp.SecondOf(recordTimestamp) != KubeletTimestamp.SecondOf(lineTimestamp))
+            {
+                _straddling.Add(new StraddlingRecord(lineIndex, recordTimestamp));
+            }
+
             content = rest[(prefix + 1)..];
         }
 
@@ -278,3 +292,6 @@ public sealed class LogLineReader : IDisposable
 
     private readonly record struct FoundLine(long TimestampNanos, int Start, int Length, bool HadTimestamp);
 }
+
+/// <summary>A partial record inside a rejoined line: the line's index in the list a read appended to, and the record's own timestamp.</summary>
+public readonly record struct StraddlingRecord(int Line, long TimestampNanos);

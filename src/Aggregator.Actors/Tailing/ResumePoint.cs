@@ -81,6 +81,19 @@ public sealed class ResumePoint
         return true;
     }
 
+    /// <summary>
+    /// Also counts as read a partial record of a long line just admitted whose timestamp is in a later second than the
+    /// line's (<see cref="LogLineReader.Straddling"/>): a request resumed from that second begins with the record, which
+    /// then reads as a line stamped with it, and is skipped as the rest of a line read already.
+    /// </summary>
+    public void AlsoRead(long recordTimestampNanos)
+    {
+        if (KubeletTimestamp.SecondOf(recordTimestampNanos) >= _newestSecond - 1)
+        {
+            _window.Add(recordTimestampNanos);
+        }
+    }
+
     private void Record(long timestampNanos)
     {
         LinesRead++;

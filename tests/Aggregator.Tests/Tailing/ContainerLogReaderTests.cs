@@ -112,6 +112,27 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact(Timeout = 30000)]
+    public async Task A_resumed_request_that_begins_inside_a_long_line_does_not_ship_the_rest_of_it_as_a_line()
+    {
+        // A 32 KiB line whose records straddle a second: the kubelet filters sinceTime record by record, so a request
+        // resumed from that later second begins with the line's second record, which reads as a line of its own.
+        static string Stamp(long nanos) => KubeletTimestamp.Format((Second * 1_000_000_000L) + nanos) + " ";
+        var (x, y) = (new string('x', 16 * 1024), new string('y', 16 * 1024));
+        var fromSecondRecord = Stamp(1_000_001_000) + y + Stamp(1_000_002_000) + "z\n" + Line(25, "b");
+        var first = Line(1, "a") + Stamp(999_999_000) + x + fromSecondRecord;
+        var second = fromSecondRecord + Line(30, "c");
+        var api = new ScriptedPodApi(Body(first), Body(second));
+        var resume = new ResumePoint();
+
+        var before = await Read(api, resume, new TailProgress(), new LogReadHandle());
+        var after = await Read(api, resume, new TailProgress(), new LogReadHandle());
+
+        Assert.Equal(["a", x + y + "z", "b"], before.Select(e => e.Line));
+        Assert.Equal(Second + 1, api.Requests[1].SinceSecond);
+        Assert.Equal(["c"], after.Select(e => e.Line));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task A_refused_request_ends_the_reading_and_reports_its_error()
     {
         var api = new ScriptedPodApi(() => throw new PodLogException(HttpStatusCode.BadRequest, "container \"app\" is waiting to start"));
