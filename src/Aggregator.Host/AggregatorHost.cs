@@ -20,16 +20,28 @@ public static class AggregatorHost
     /// The configuration in the usual .NET precedence: appsettings.json, then the original aggregator's variables
     /// and <c>Aggregator__…</c> variables, then command-line options, then <paramref name="overrides"/>.
     /// </summary>
-    public static IConfiguration Configuration(string[] commandLine, IReadOnlyDictionary<string, string?>? overrides = null) =>
-        new ConfigurationBuilder()
+    /// <exception cref="ConfigurationException">An appsettings.json that is not valid JSON.</exception>
+    public static IConfiguration Configuration(string[] commandLine, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddInMemoryCollection(LegacyEnvironment.Read(Environment.GetEnvironmentVariables()))
             .AddEnvironmentVariables()
             .AddCommandLine(commandLine)
-            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
-            .Build();
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+        try
+        {
+            return builder.Build();
+        }
+        catch (InvalidDataException e)
+        {
+            // "Failed to load configuration from file '…/appsettings.json'.", and the JSON reader's words on where.
+            throw new ConfigurationException(
+                $"{e.Message.TrimEnd('.')}: expected JSON such as {{ \"Aggregator\": {{ … }} }} ({e.InnerException?.Message.ReplaceLineEndings(" ") ?? "not JSON"})");
+        }
+    }
 
     /// <summary>A host running the aggregator with <paramref name="settings"/>; nothing starts before the host does.</summary>
     public static IHost Build(

@@ -42,4 +42,66 @@ public sealed class CommandLineTests
             File.Delete(kubeconfig);
         }
     }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData("certificate-authority-data: not-base64!", "")]
+    // Base64, but of "hello": neither a certificate nor a key.
+    [InlineData("", "user: {client-certificate-data: aGVsbG8=, client-key-data: aGVsbG8=}")]
+    public async Task A_kubeconfig_whose_certificates_cannot_be_read_stops_with_one_line(string clusterField, string user)
+    {
+        var kubeconfig = Path.GetTempFileName();
+        try
+        {
+            var cluster = "server: \"https://127.0.0.1:1\"" + (clusterField.Length == 0 ? string.Empty : ", " + clusterField);
+            await File.WriteAllLinesAsync(kubeconfig,
+            [
+                "apiVersion: v1",
+                "kind: Config",
+                "clusters: [{name: c, cluster: {" + cluster + "}}]",
+                "users: [{name: u, " + (user.Length == 0 ? "user: {token: t}" : user) + "}]",
+                "contexts: [{name: c, context: {cluster: c, user: u, namespace: shop}}]",
+                "current-context: c",
+            ]);
+            var errors = new StringWriter();
+
+            var exitCode = await RunCommand.RunAsync([$"--Aggregator:Kubernetes:Kubeconfig={kubeconfig}"], CancellationToken.None, errors);
+
+            Assert.Equal(2, exitCode);
+            AssertOneLine(errors.ToString(), "aggregator: invalid configuration: cannot load the Kubernetes configuration");
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_appsettings_json_that_is_not_JSON_stops_run_and_ctl_with_one_line()
+    {
+        var directory = Directory.CreateTempSubdirectory("aggregator-settings-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "appsettings.json"), """{ "Aggregator": """);
+
+            var run = await ExecutableRun.RunAsync(["run"], directory.FullName);
+            var ctl = await ExecutableRun.RunAsync(["ctl", "status"], directory.FullName);
+
+            Assert.Equal(2, run.ExitCode);
+            AssertOneLine(run.StandardError, "aggregator: invalid configuration: Failed to load configuration from file");
+            Assert.Contains("appsettings.json", run.StandardError, StringComparison.Ordinal);
+            Assert.Equal(1, ctl.ExitCode);
+            AssertOneLine(ctl.StandardError, "aggregator ctl: invalid configuration: Failed to load configuration from file");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static void AssertOneLine(string output, string start)
+    {
+        output = output.TrimEnd();
+        Assert.DoesNotContain('\n', output);
+        Assert.StartsWith(start, output, StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Aggregator.Simulation;
 
@@ -37,27 +36,9 @@ public sealed partial class DemoCommandTests
     /// <summary>Runs <c>aggregator demo --duration 3</c>, shipping to <paramref name="lokiUrl"/> or else to its own Loki double.</summary>
     private static async Task<(int ExitCode, string StandardOutput, string Everything)> RunDemoAsync(string? lokiUrl)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "aggregator.dll"), "demo", "--duration", "3"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // Free ports and no cluster of the machine's, whatever the machine running the tests has set.
-        foreach (var variable in new[] { "LOKI_URL", "ADMIN_PORT", "METRICS_PORT", "NAMESPACE", "KUBECONFIG" })
-        {
-            start.Environment.Remove(variable);
-        }
-
-        if (lokiUrl is not null)
-        {
-            start.Environment["LOKI_URL"] = lokiUrl;
-        }
-
-        using var process = Process.Start(start)!;
-        var standardError = process.StandardError.ReadToEndAsync();
-        var standardOutput = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, standardOutput, standardOutput + await standardError);
+        var (exitCode, standardOutput, standardError) = await ExecutableRun.RunAsync(
+            ["demo", "--duration", "3"], environment: lokiUrl is null ? null : new Dictionary<string, string> { ["LOKI_URL"] = lokiUrl });
+        return (exitCode, standardOutput, standardOutput + standardError);
     }
 
     [GeneratedRegex(@"^\[(DEBUG|INFO|WARNING|ERROR)\]")]
