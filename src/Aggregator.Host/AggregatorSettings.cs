@@ -230,14 +230,31 @@ public sealed record AggregatorSettings(
             throw new ConfigurationException("Aggregator:Loki:Username is set without Aggregator:Loki:Password");
         }
 
+        if (options.Password is not null && options.Username is null)
+        {
+            throw new ConfigurationException("Aggregator:Loki:Password is set without Aggregator:Loki:Username");
+        }
+
+        // A request carries one Authorization header: of two ways to fill it, one would be dropped without a word.
+        if (options.Username is not null && (options.BearerToken is not null || options.BearerTokenFile is not null))
+        {
+            throw new ConfigurationException(
+                "Aggregator:Loki:Username and a bearer token (BearerToken or BearerTokenFile) are both set: Loki is sent one Authorization header, so give one of them");
+        }
+
+        if (options.BearerToken is not null && options.BearerTokenFile is not null)
+        {
+            throw new ConfigurationException("Aggregator:Loki:BearerToken and Aggregator:Loki:BearerTokenFile are both set: give one of them");
+        }
+
         if (options.BearerTokenFile is { } tokenFile && !File.Exists(tokenFile))
         {
             throw new ConfigurationException($"Aggregator:Loki:BearerTokenFile '{tokenFile}' does not exist");
         }
 
-        if (options.CaFile is { } caFile && !File.Exists(caFile))
+        if (options.CaFile is { } caFile)
         {
-            throw new ConfigurationException($"Aggregator:Loki:CaFile '{caFile}' does not exist");
+            CheckCaFile(caFile);
         }
 
         if (options.TenantId is { } tenant && (tenant.Length > 150 || !tenant.All(IsTenantCharacter)))
@@ -256,6 +273,31 @@ public sealed record AggregatorSettings(
             CaFile = options.CaFile,
             RequestTimeout = TimeSpan.FromSeconds(Positive(options.TimeoutSeconds, "Aggregator:Loki:TimeoutSeconds")),
         };
+    }
+
+    // A file that holds no certificate would leave Loki's certificate trusted by nothing: every push refused, for ever.
+    private static void CheckCaFile(string caFile)
+    {
+        if (!File.Exists(caFile))
+        {
+            throw new ConfigurationException($"Aggregator:Loki:CaFile '{caFile}' does not exist");
+        }
+
+        // The import passes over what is not a readable certificate, a block of broken base64 too.
+        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(caFile);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new ConfigurationException($"Aggregator:Loki:CaFile '{caFile}' holds a certificate that cannot be read: {e.Message.ReplaceLineEndings(" ")}");
+        }
+
+        if (certificates.Count == 0)
+        {
+            throw new ConfigurationException($"Aggregator:Loki:CaFile '{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        }
     }
 
     /// <summary>Accepts the base URL or the full push URL, as the original aggregator did.</summary>

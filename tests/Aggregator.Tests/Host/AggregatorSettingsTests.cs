@@ -230,6 +230,41 @@ public sealed class AggregatorSettingsTests : IDisposable
         Assert.Equal("Aggregator:Loki:Username is set without Aggregator:Loki:Password", message);
     }
 
+    [Theory]
+    [InlineData("Aggregator:Loki:Password", "secret", null, null, "Aggregator:Loki:Password is set without Aggregator:Loki:Username")]
+    [InlineData("Aggregator:Loki:Username", "user", "Aggregator:Loki:BearerToken", "t", "Aggregator:Loki:Username and a bearer token")]
+    [InlineData("Aggregator:Loki:BearerToken", "t", "Aggregator:Loki:BearerTokenFile", "token", "Aggregator:Loki:BearerToken and Aggregator:Loki:BearerTokenFile are both set")]
+    public void Credentials_of_which_one_would_be_dropped_are_refused(string key, string value, string? otherKey, string? otherValue, string expected)
+    {
+        var values = new Dictionary<string, string?> { ["Aggregator:Loki:Url"] = "http://loki:3100", [key] = value };
+        if (key == "Aggregator:Loki:Username")
+        {
+            values["Aggregator:Loki:Password"] = "secret";
+        }
+
+        if (otherKey is not null)
+        {
+            var token = Path.Combine(_directory, "token");
+            File.WriteAllText(token, "t");
+            values[otherKey] = otherKey.EndsWith("File", StringComparison.Ordinal) ? token : otherValue;
+        }
+
+        Assert.StartsWith(expected, Refused(values), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("hello\n")]
+    [InlineData("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n")]
+    public void A_ca_file_without_a_readable_certificate_is_refused(string content)
+    {
+        var caFile = Path.Combine(_directory, "ca.pem");
+        File.WriteAllText(caFile, content);
+
+        var message = Refused(new Dictionary<string, string?> { ["Aggregator:Loki:Url"] = "https://loki:3100", ["Aggregator:Loki:CaFile"] = caFile });
+
+        Assert.Equal($"Aggregator:Loki:CaFile '{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", message);
+    }
+
     [Fact]
     public void An_invalid_tenant_id_is_refused()
     {
