@@ -87,7 +87,12 @@ public static class AggregatorClusterExtensions
             })
             .WithShardRegion<TailEntity>(
                 TailsRegion,
-                (_, _, _) => tailId => TailEntity.Props(tailId, entities ?? throw new InvalidOperationException("The tails' dependencies start before the region")),
+                (_, registry, _) =>
+                {
+                    var withRegion = (entities ?? throw new InvalidOperationException("The tails' dependencies start before the region"))
+                        with { Region = () => registry.Get<TailEntity>() };
+                    return tailId => TailEntity.Props(tailId, withRegion);
+                },
                 new TailMessageExtractor(cluster.Shards),
                 new ShardOptions
                 {

@@ -136,7 +136,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
         if (!_tailRunning)
         {
             // Crashed and waiting to start again: nothing read is left to wait for; the next owner resumes from Loki.
-            Context.Stop(Self);
+            StopForHandOff();
             return;
         }
 
@@ -156,7 +156,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
             Context.Stop(_tail);
             if (read.Newest <= 0)
             {
-                Context.Stop(Self);
+                StopForHandOff();
                 return;
             }
 
@@ -171,10 +171,20 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
                 _log.Warning("{0}: handed off before Loki acknowledged everything it read", _target!);
             }
 
-            Context.Stop(Self);
+            StopForHandOff();
         });
         Receive<Terminated>(_ => { });
         ReceiveAny(_ => { });
+    }
+
+    /// <summary>Stops for a hand-off, and wakes the tail at the shard's next home: its instance's log is not read to its end yet.</summary>
+    private void StopForHandOff()
+    {
+        // The watchers announce only running instances again, so an exited one whose drain was handed off would be
+        // left unread. The region holds the message until the shard has its next home, where the entity, started by
+        // something other than a StartTail, reads the pod and decides from it as it is then (as after a rebalance).
+        _dependencies.Region?.Invoke().Tell(new GetTailState(_tailId), ActorRefs.NoSender);
+        Context.Stop(Self);
     }
 
     private void Passivate()

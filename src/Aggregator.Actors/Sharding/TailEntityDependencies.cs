@@ -9,4 +9,6 @@ namespace Aggregator.Actors.Sharding;
 /// <param name="Discovery">To rebuild a tail's target from its pod when it was started without a <see cref="StartTail"/>.</param>
 /// <param name="Positions">The member's <see cref="ShippedPositions"/>, which a handed-off tail waits on.</param>
 /// <param name="HandOffFlush">How long a handed-off tail waits for Loki to acknowledge what it read.</param>
-public sealed record TailEntityDependencies(TailDependencies Tail, DiscoverySettings Discovery, IActorRef Positions, TimeSpan HandOffFlush);
+/// <param name="Region">The tails' shard region, through which a tail handed off with its log still to read wakes itself at the shard's next home; null leaves that to the watchers' announcements.</param>
+public sealed record TailEntityDependencies(
+    TailDependencies Tail, DiscoverySettings Discovery, IActorRef Positions, TimeSpan HandOffFlush, Func<IActorRef>? Region = null);
