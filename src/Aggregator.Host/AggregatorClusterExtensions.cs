@@ -75,7 +75,9 @@ public static class AggregatorClusterExtensions
             {
                 var replicator = DistributedData.Get(system).Replicator;
                 var written = system.ActorOf(
-                    ShippedPositions.Props(replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush), "shipped-positions");
+                    ShippedPositions.Props(
+                        replicator, Cluster.Get(system).SelfUniqueAddress, cluster.PositionsFlush, cluster.PositionsRetention, TimeSpan.FromMinutes(10)),
+                    "shipped-positions");
                 var (pipeline, dispatcher) = ShippingPipeline.Start(system, settings, shipper, runtime, batch => written.Tell(StreamsShipped.From(batch)));
                 var dependencies = new TailDependencies(
                     new KubernetesPodApi((Kubernetes)kubernetes, settings.Kubernetes.DisableHttp2), pipeline.Intake, settings.Tail, runtime.Budget, runtime.Counters,

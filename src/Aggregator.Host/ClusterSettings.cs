@@ -20,6 +20,12 @@ public sealed record ClusterSettings(
     /// <summary>How often shipped positions are written to Distributed Data.</summary>
     public TimeSpan PositionsFlush { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How long a stream's position is kept after its last shipped line. A tail of a stream quiet for longer that
+    /// moves asks Loki instead (or reads from the log's start, which Loki drops as identical).
+    /// </summary>
+    public TimeSpan PositionsRetention { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>Checks <paramref name="options"/>; throws <see cref="ConfigurationException"/> with a one-line message.</summary>
     public static ClusterSettings From(ClusterModeOptions options)
     {

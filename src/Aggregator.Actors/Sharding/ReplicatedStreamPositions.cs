@@ -16,8 +16,9 @@ public sealed class ReplicatedStreamPositions(IActorRef replicator, IStreamPosit
 
     public async Task<long?> NewestTimestampAsync(LabelSet labels, long fromNanos, long toNanos, CancellationToken cancellationToken)
     {
-        var replicated = await ReadAsync(new ReadMajority(ReadTimeout), cancellationToken).ConfigureAwait(false)
-            ?? await ReadAsync(ReadLocal.Instance, cancellationToken).ConfigureAwait(false);
+        var key = ShippedPositions.KeyOf(labels.Rendered);
+        var replicated = await ReadAsync(key, new ReadMajority(ReadTimeout), cancellationToken).ConfigureAwait(false)
+            ?? await ReadAsync(key, ReadLocal.Instance, cancellationToken).ConfigureAwait(false);
         // Only a position inside this instance's lifetime belongs to it: the stream's labels are shared with the
         // container's other instances, as Loki's are.
         if (replicated is { } map && map.TryGetValue(labels.Rendered, out var newest) && newest >= fromNanos && newest < toNanos)
@@ -28,13 +29,14 @@ public sealed class ReplicatedStreamPositions(IActorRef replicator, IStreamPosit
         return loki is null ? null : await loki.NewestTimestampAsync(labels, fromNanos, toNanos, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LWWDictionary<string, long>?> ReadAsync(IReadConsistency consistency, CancellationToken cancellationToken)
+    private async Task<LWWDictionary<string, long>?> ReadAsync(
+        LWWDictionaryKey<string, long> key, IReadConsistency consistency, CancellationToken cancellationToken)
     {
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(ShippedPositions.Key, consistency), ReadTimeout + TimeSpan.FromSeconds(1), cancellationToken)
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(key, consistency), ReadTimeout + TimeSpan.FromSeconds(1), cancellationToken)
             .ConfigureAwait(false);
         return response switch
         {
-            GetSuccess success => success.Get(ShippedPositions.Key),
+            GetSuccess success => success.Get(key),
             NotFound => LWWDictionary<string, long>.Empty,
             _ => null,
         };

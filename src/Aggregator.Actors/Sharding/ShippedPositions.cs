@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
+using Akka.Util;
 
 namespace Aggregator.Actors.Sharding;
 
@@ -9,12 +10,20 @@ namespace Aggregator.Actors.Sharding;
 /// This member's writer of the replicated positions: takes what the pipeline's pushes settled, keeps the newest
 /// timestamp per stream, and writes the changes to Distributed Data every <c>flushInterval</c> with a majority
 /// write, so that a tail that moves to another member and reads with a majority sees them. Answers
-/// <see cref="AwaitShipped"/> for a tail that is handed off.
+/// <see cref="AwaitShipped"/> for a tail that is handed off. Every <c>pruneInterval</c> it removes the positions of
+/// streams that shipped nothing for <c>retention</c>: pods come and go, and the maps would otherwise only grow.
 /// </summary>
 public sealed class ShippedPositions : ReceiveActor, IWithTimers
 {
-    /// <summary>The one replicated map: rendered label set to newest settled timestamp (ns).</summary>
-    public static readonly LWWDictionaryKey<string, long> Key = new("shipped-positions");
+    /// <summary>
+    /// How many replicated maps the positions are spread over. A map travels whole between members at times (a
+    /// majority read, a member that joins), in one remoting message of at most 128,000 bytes, and a position takes
+    /// about 120 bytes of it: one map would hold a thousand streams at most.
+    /// </summary>
+    public const int Maps = 64;
+
+    private static readonly LWWDictionaryKey<string, long>[] KeysOfMaps =
+        [.. Enumerable.Range(0, Maps).Select(map => new LWWDictionaryKey<string, long>($"shipped-positions-{map}"))];
 
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(3);
 
@@ -25,12 +34,14 @@ public sealed class ShippedPositions : ReceiveActor, IWithTimers
     private readonly HashSet<string> _unwritten = new(StringComparer.Ordinal);
     private readonly List<Waiter> _waiting = [];
     private readonly Dictionary<int, List<Waiter>> _writing = [];
+    private readonly TimeSpan _retention;
     private int _writes;
 
-    public ShippedPositions(IActorRef replicator, UniqueAddress self, TimeSpan flushInterval)
+    public ShippedPositions(IActorRef replicator, UniqueAddress self, TimeSpan flushInterval, TimeSpan retention, TimeSpan pruneInterval)
     {
         _replicator = replicator;
         _self = self;
+        _retention = retention;
         Receive<StreamsShipped>(shipped =>
         {
             foreach (var (labels, newest) in shipped.Newest)
@@ -44,6 +55,7 @@ public sealed class ShippedPositions : ReceiveActor, IWithTimers
         });
         Receive<AwaitShipped>(wait => _waiting.Add(new Waiter(wait, Sender, DateTime.UtcNow + wait.Within)));
         Receive<Flush>(_ => Write());
+        Receive<PruneNow>(_ => Prune());
         Receive<UpdateSuccess>(success => Answer(success.Request, true));
         Receive<IUpdateResponse>(failed =>
         {
@@ -52,13 +64,20 @@ public sealed class ShippedPositions : ReceiveActor, IWithTimers
             Answer(failed.Request, false);
         });
         Timers.StartPeriodicTimer(Flush.Instance, Flush.Instance, flushInterval);
+        Timers.StartPeriodicTimer(PruneNow.Instance, PruneNow.Instance, pruneInterval);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for the writer on this member.</summary>
-    public static Props Props(IActorRef replicator, UniqueAddress self, TimeSpan flushInterval) =>
-        Akka.Actor.Props.Create(() => new ShippedPositions(replicator, self, flushInterval));
+    /// <summary>
+    /// Props for the writer on this member. A stream that has shipped nothing for <paramref name="retention"/> loses
+    /// its position (a tail of it that moves asks Loki instead); every member checks every <paramref name="pruneInterval"/>.
+    /// </summary>
+    public static Props Props(IActorRef replicator, UniqueAddress self, TimeSpan flushInterval, TimeSpan retention, TimeSpan pruneInterval) =>
+        Akka.Actor.Props.Create(() => new ShippedPositions(replicator, self, flushInterval, retention, pruneInterval));
+
+    /// <summary>The replicated map that holds a stream's position, by a hash of its rendered labels that every member computes alike.</summary>
+    public static LWWDictionaryKey<string, long> KeyOf(string labels) => KeysOfMaps[(int)((uint)MurmurHash.StringHash(labels) % Maps)];
 
     private void Write()
     {
@@ -85,11 +104,42 @@ public sealed class ShippedPositions : ReceiveActor, IWithTimers
             return;
         }
 
-        var changes = _unwritten.ToDictionary(labels => labels, labels => _settled[labels], StringComparer.Ordinal);
+        // One write per map that changed; a handed-off tail waits for the write of its stream's map.
+        foreach (var streams in _unwritten.GroupBy(KeyOf))
+        {
+            var changes = streams.ToDictionary(labels => labels, labels => _settled[labels], StringComparer.Ordinal);
+            var write = ++_writes;
+            _writing[write] = ready.FindAll(waiter => changes.ContainsKey(waiter.Request.Labels));
+            _replicator.Tell(Dsl.Update(streams.Key, LWWDictionary<string, long>.Empty, new WriteMajority(WriteTimeout), write, map => Merge(map, changes)));
+        }
+
         _unwritten.Clear();
-        var write = ++_writes;
-        _writing[write] = ready;
-        _replicator.Tell(Dsl.Update(Key, LWWDictionary<string, long>.Empty, new WriteMajority(WriteTimeout), write, map => Merge(map, changes)));
+    }
+
+    private void Prune()
+    {
+        var cutoff = (DateTime.UtcNow - _retention - DateTime.UnixEpoch).Ticks * 100;
+        foreach (var labels in _settled.Where(settled => settled.Value < cutoff).Select(settled => settled.Key).ToList())
+        {
+            _settled.Remove(labels);
+            _unwritten.Remove(labels);
+        }
+
+        // Each member prunes what it sees; a position written meanwhile by another member is newer and stays.
+        foreach (var key in KeysOfMaps)
+        {
+            _replicator.Tell(Dsl.Update(key, LWWDictionary<string, long>.Empty, WriteLocal.Instance, null, map => WithoutOlderThan(map, cutoff)));
+        }
+    }
+
+    private LWWDictionary<string, long> WithoutOlderThan(LWWDictionary<string, long> map, long cutoffNanos)
+    {
+        foreach (var labels in map.Entries.Where(entry => entry.Value < cutoffNanos).Select(entry => entry.Key).ToList())
+        {
+            map = map.Remove(_self, labels);
+        }
+
+        return map;
     }
 
     private LWWDictionary<string, long> Merge(LWWDictionary<string, long> map, Dictionary<string, long> changes)
@@ -119,5 +169,10 @@ public sealed class ShippedPositions : ReceiveActor, IWithTimers
     private sealed class Flush
     {
         public static readonly Flush Instance = new();
+    }
+
+    private sealed class PruneNow
+    {
+        public static readonly PruneNow Instance = new();
     }
 }
