@@ -69,9 +69,10 @@ public static class DemoCommand
             }
 
             AggregatorSettings settings;
-            var configuration = AggregatorHost.Configuration(configurationArguments, overrides);
+            Microsoft.Extensions.Configuration.IConfiguration configuration;
             try
             {
+                configuration = AggregatorHost.Configuration(configurationArguments, overrides);
                 settings = AggregatorSettings.From(configuration);
             }
             catch (ConfigurationException e)
