@@ -21,8 +21,8 @@ public sealed record ClusterSettings(
     public TimeSpan PositionsFlush { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// How long a stream's position is kept after its last shipped line. A tail of a stream quiet for longer that
-    /// moves asks Loki instead (or reads from the log's start, which Loki drops as identical).
+    /// How old a stream's newest shipped line may be before its position is removed. A tail of a stream quiet for
+    /// longer that moves asks Loki instead (or reads from the log's start, which Loki drops as identical).
     /// </summary>
     public TimeSpan PositionsRetention { get; init; } = TimeSpan.FromHours(24);
 

@@ -11,7 +11,8 @@ namespace Aggregator.Actors.Sharding;
 /// timestamp per stream, and writes the changes to Distributed Data every <c>flushInterval</c> with a majority
 /// write, so that a tail that moves to another member and reads with a majority sees them. Answers
 /// <see cref="AwaitShipped"/> for a tail that is handed off. Every <c>pruneInterval</c> it removes the positions of
-/// streams that shipped nothing for <c>retention</c>: pods come and go, and the maps would otherwise only grow.
+/// streams whose newest shipped line is older than <c>retention</c>: pods come and go, and the maps would otherwise
+/// only grow.
 /// </summary>
 public sealed class ShippedPositions : ReceiveActor, IWithTimers
 {
@@ -70,8 +71,8 @@ public sealed class ShippedPositions : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>
-    /// Props for the writer on this member. A stream that has shipped nothing for <paramref name="retention"/> loses
-    /// its position (a tail of it that moves asks Loki instead); every member checks every <paramref name="pruneInterval"/>.
+    /// Props for the writer on this member. A stream whose newest shipped line is older than <paramref name="retention"/>
+    /// loses its position (a tail of it that moves asks Loki instead); every member checks every <paramref name="pruneInterval"/>.
     /// </summary>
     public static Props Props(IActorRef replicator, UniqueAddress self, TimeSpan flushInterval, TimeSpan retention, TimeSpan pruneInterval) =>
         Akka.Actor.Props.Create(() => new ShippedPositions(replicator, self, flushInterval, retention, pruneInterval));
