@@ -26,6 +26,8 @@ public static class RunCommand
         }
 
         using var host = AggregatorHost.Build(settings, configuration);
+        // Taken now: running the host disposes its services when it stops.
+        var runtime = (AggregatorRuntime)host.Services.GetService(typeof(AggregatorRuntime))!;
         try
         {
             await host.RunAsync(cancellation).ConfigureAwait(false);
@@ -33,6 +35,22 @@ public static class RunCommand
         catch (EndpointBindException e)
         {
             await errors.WriteLineAsync($"aggregator: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        return ExitCodeAfterStop(runtime, errors);
+    }
+
+    /// <summary>
+    /// 0 for a stop that was asked for (SIGTERM, Ctrl+C); 1, said in one line, when the cluster downed this member:
+    /// Akka.Hosting then stops the host as if asked, and a member that did not choose to stop must not look finished.
+    /// </summary>
+    public static int ExitCodeAfterStop(AggregatorRuntime runtime, TextWriter errors)
+    {
+        if (runtime.System is { } system
+            && Akka.Actor.CoordinatedShutdown.Get(system).ShutdownReason is Akka.Actor.CoordinatedShutdown.ClusterDowningReason)
+        {
+            errors.WriteLine("aggregator: the cluster downed this member (the split-brain resolver, or another member's decision), so it stopped; started again, it joins anew");
             return 1;
         }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Aggregator.Host;
 using Xunit.Abstractions;
 
 namespace Aggregator.EndToEnd.Tests.Cluster;
@@ -93,6 +94,23 @@ public sealed class ShardedTailsTests(ITestOutputHelper output)
                 && test.Kubernetes.OpenLogStreams.Count == streams.Length,
             "every container is tailed once, by the newcomer in part", 60);
         await AssertEveryLineOnceAsync(test, pods);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_member_the_cluster_downs_stops_with_one_line_and_exit_code_1()
+    {
+        // A stop that was asked for exits 0: ProcessTests checks it on the executable itself.
+        await using var test = await ClusterUnderTest.StartAsync(members: 3);
+        var downed = test.Running.Last();
+        var system = test.Runtime(downed).System!;
+
+        Akka.Cluster.Cluster.Get(test.Runtime(test.Running.First()).System!).Down(Akka.Cluster.Cluster.Get(system).SelfAddress);
+        await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var errors = new StringWriter();
+        Assert.Equal(1, RunCommand.ExitCodeAfterStop(test.Runtime(downed), errors));
+        Assert.StartsWith("aggregator: the cluster downed this member", errors.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', errors.ToString().TrimEnd());
     }
 
     private static async Task AssertEveryLineOnceAsync(ClusterUnderTest test, WritingPods pods)
