@@ -80,6 +80,9 @@ public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
     /// </summary>
     public async Task<long?> NewestTimestampAsync(LabelSet labels, long fromNanos, long toNanos, CancellationToken cancellationToken)
     {
+        // Loki refuses a range longer than max_query_length (30d1h by default) with a 400: for an instance that has run
+        // longer, only its last 30 days are asked, and a stream quiet for all of them reads as holding nothing.
+        fromNanos = Math.Max(fromNanos, toNanos - LongestQueryNanos);
         var query = Uri.EscapeDataString(labels.Rendered);
         var uri = new Uri(QueryUri(_settings.PushUri),
             $"?query={query}&start={fromNanos.ToString(CultureInfo.InvariantCulture)}&end={toNanos.ToString(CultureInfo.InvariantCulture)}&limit=1&direction=backward");
@@ -105,6 +108,8 @@ public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
 
         return newest;
     }
+
+    private const long LongestQueryNanos = 30L * 24 * 3600 * 1_000_000_000;
 
     /// <summary>The query_range endpoint beside a push endpoint.</summary>
     public static Uri QueryUri(Uri pushUri)

@@ -41,6 +41,46 @@ internal static class GoText
         return builder.ToString();
     }
 
+    /// <summary>Go's time.Duration.String() of whole seconds, e.g. "744h0m0s" (Loki truncates a query's length to seconds).</summary>
+    public static string Duration(TimeSpan duration)
+    {
+        var seconds = (long)duration.TotalSeconds;
+        return seconds == 0
+            ? "0s"
+            : string.Create(CultureInfo.InvariantCulture, $"{(seconds >= 3600 ? $"{seconds / 3600}h" : string.Empty)}{(seconds >= 60 ? $"{seconds / 60 % 60}m" : string.Empty)}{seconds % 60}s");
+    }
+
+    /// <summary>Prometheus' model.Duration.String(), as Loki prints its limits: "30d1h"; years and weeks only when exact.</summary>
+    public static string ModelDuration(TimeSpan duration)
+    {
+        var ms = (long)duration.TotalMilliseconds;
+        if (ms == 0)
+        {
+            return "0s";
+        }
+
+        var text = new StringBuilder();
+        foreach (var (unit, size, exact) in new[]
+                 {
+                     ("y", 365L * 24 * 3_600_000, true), ("w", 7L * 24 * 3_600_000, true), ("d", 24L * 3_600_000, false),
+                     ("h", 3_600_000L, false), ("m", 60_000L, false), ("s", 1_000L, false), ("ms", 1L, false),
+                 })
+        {
+            if (exact && ms % size != 0)
+            {
+                continue;
+            }
+
+            if (ms / size is > 0 and var count)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{count}{unit}");
+                ms -= count * size;
+            }
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>Go's time.Format(time.RFC3339) of a UTC instant: whole seconds, "Z".</summary>
     public static string Rfc3339(long unixNanos)
     {

@@ -33,6 +33,9 @@ public sealed record LokiDoubleOptions
     /// <summary>max_entries_limit_per_query: a query_range with a greater limit gets 400.</summary>
     public int MaxEntriesLimitPerQuery { get; init; } = 5000;
 
+    /// <summary>max_query_length: a query_range spanning longer gets 400 (Loki's default is 30d1h).</summary>
+    public TimeSpan MaxQueryLength { get; init; } = TimeSpan.FromHours(721);
+
     /// <summary>Status answered to every query_range while set (fault injection); null answers normally.</summary>
     public int? QueryFailureStatusCode { get; init; }
 

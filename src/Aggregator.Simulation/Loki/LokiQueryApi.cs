@@ -41,6 +41,16 @@ internal static class LokiQueryApi
             return;
         }
 
+        var length = TimeSpan.FromTicks((end - start) / 100);
+        if (length > options.MaxQueryLength)
+        {
+            await LokiDouble.WriteTextAsync(
+                context.Response,
+                StatusCodes.Status400BadRequest,
+                $"the query time range exceeds the limit (query length: {GoText.Duration(length)}, limit: {GoText.ModelDuration(options.MaxQueryLength)})").ConfigureAwait(false);
+            return;
+        }
+
         if (matchers.All(m => m.Matches(string.Empty)))
         {
             await LokiDouble.WriteTextAsync(

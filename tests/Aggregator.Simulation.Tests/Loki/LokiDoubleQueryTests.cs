@@ -73,6 +73,9 @@ public sealed class LokiDoubleQueryTests
         Assert.Equal(400, (await GetAsync(QueryRange(loki.BaseUri, "{app=\"a\"", Ns(t - 1), Ns(t), 1, "backward"))).Status);
         Assert.Equal((400, "end timestamp must not be before or equal to start time\n"), await GetAsync(QueryRange(loki.BaseUri, "{app=\"a\"}", Ns(t), Ns(t), 1, "backward")));
         Assert.Equal(400, (await GetAsync(QueryRange(loki.BaseUri, "{app=\"a\"}", Ns(t - 1), Ns(t), 5001, "backward"))).Status);
+        Assert.Equal(
+            (400, "the query time range exceeds the limit (query length: 744h0m0s, limit: 30d1h)\n"),
+            await GetAsync(QueryRange(loki.BaseUri, "{app=\"a\"}", Ns(t - (31L * 24 * 3600 * 1_000_000_000)), Ns(t), 1, "backward")));
 
         loki.QueryFailureStatusCode = 503;
         Assert.Equal(503, (await GetAsync(QueryRange(loki.BaseUri, "{app=\"a\"}", Ns(t - 1), Ns(t), 1, "backward"))).Status);

@@ -50,6 +50,17 @@ public sealed class LokiClientQueryTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task An_instance_that_has_run_for_months_is_asked_about_no_more_than_Loki_s_longest_query()
+    {
+        await using var loki = await StartLoki();
+        using var client = Client(loki);
+        await PushBothStreams(client);
+
+        // From a start 90 days ago: Loki's max_query_length (30d1h) would refuse the range with a 400.
+        Assert.Equal(WebNewest, await client.NewestTimestampAsync(Web.Labels, Now - (90L * 24 * 3600 * 1_000_000_000), Now, CancellationToken.None));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task The_end_of_the_range_is_exclusive_and_the_start_inclusive()
     {
         await using var loki = await StartLoki();
