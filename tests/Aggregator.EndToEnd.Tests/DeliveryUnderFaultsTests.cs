@@ -109,6 +109,36 @@ public sealed class DeliveryUnderFaultsTests
         Assert.True(test.Kubernetes.LogRequests.Count(r => r.Pod == "web-0") >= 2);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_stream_resumed_from_a_second_inside_a_long_line_does_not_ship_the_rest_of_that_line_again()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        await test.StartAggregatorAsync();
+        // 40,000 bytes are three records for the runtime, each stamped a nanosecond after the last: the first is the
+        // last nanosecond of a second, the other two in the next.
+        var second = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 10) * 1_000_000_000L;
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", "before", timestampNanos: second + 500_000_000);
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", new string('x', 40_000), timestampNanos: second + 999_999_999);
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", "two seconds on", timestampNanos: second + 2_500_000_000);
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+
+        // Resumed from the second before the newest line's: the kubelet filters record by record, so the resumed
+        // stream begins with the long line's second record.
+        test.Kubernetes.SeverLogStreams(Ns, "web-0", "app");
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", "after the cut", timestampNanos: second + 3_000_000_000);
+
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        var report = test.Report((Ns, "web-0", "app"));
+        Assert.True(report.ExactlyOnce, report.ToString());
+        Assert.Equal(0, test.Loki.DuplicatesReceived);
+        Assert.Contains(test.Kubernetes.LogRequests, r => r.Pod == "web-0" && r.SinceTime == KubeTimeOf(second + 1_000_000_000));
+    }
+
+    private static string KubeTimeOf(long unixNanos) =>
+        DateTime.UnixEpoch.AddTicks(unixNanos / 100).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     [Theory(Timeout = 60_000)]
     [InlineData(false)]
     [InlineData(true)]

@@ -24,8 +24,12 @@ internal sealed partial class ClusterState
             var slot = SlotOrThrow(PodOrThrow(ns, name), container);
             var instance = slot.Running
                 ?? throw new InvalidOperationException($"Container \"{container}\" of {ns}/{name} is not running; it cannot write.");
-            var timestamp = instance.NextTimestamp(timestampNanos, (options.Clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100);
-            instance.Append(SplitAsRuntime(Encoding.UTF8.GetBytes(line), timestamp, stream));
+            var now = (options.Clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+            var timestamp = instance.NextTimestamp(timestampNanos, now);
+            var parts = SplitAsRuntime(Encoding.UTF8.GetBytes(line), timestamp, stream);
+            // The runtime stamps each record as it writes it: the later ones of a long line take the nanoseconds after.
+            instance.NextTimestamp(timestamp + parts.Count - 1, now);
+            instance.Append(parts);
             if (!written.TryGetValue((ns, name, container), out var records))
             {
                 written[(ns, name, container)] = records = [];
@@ -110,7 +114,10 @@ internal sealed partial class ClusterState
         }
     }
 
-    /// <summary>Cuts a line into the runtime's partial records of at most MaxLinePartBytes bytes (CRI "P" then "F").</summary>
+    /// <summary>
+    /// Cuts a line into the runtime's partial records of at most MaxLinePartBytes bytes (CRI "P" then "F"), the first
+    /// stamped <paramref name="timestamp"/> and each next one a nanosecond later, as containerd stamps each as it goes.
+    /// </summary>
     private List<LogChunk> SplitAsRuntime(byte[] line, long timestamp, string stream)
     {
         var size = Math.Max(1, options.MaxLinePartBytes);
@@ -119,7 +126,7 @@ internal sealed partial class ClusterState
         do
         {
             var length = Math.Min(size, line.Length - offset);
-            chunks.Add(new LogChunk(timestamp, stream, line.AsSpan(offset, length).ToArray(), offset + length == line.Length));
+            chunks.Add(new LogChunk(timestamp + chunks.Count, stream, line.AsSpan(offset, length).ToArray(), offset + length == line.Length));
             offset += length;
         }
         while (offset < line.Length);

@@ -178,8 +178,9 @@ public sealed partial class KubernetesDoubleLogTests
         var (_, stamped) = await GetAsync(cluster, LogPath("default", "p", "timestamps=true"));
         var (_, plain) = await GetAsync(cluster, LogPath("default", "p", ""));
 
-        var prefix = FormatTimestamp(ts) + " ";
-        var expected = prefix + line[..16384] + prefix + line[16384..32768] + prefix + line[32768..] + "\n";
+        // Each record is stamped as the runtime writes it, a nanosecond after the one before.
+        string Prefix(int record) => FormatTimestamp(ts + record) + " ";
+        var expected = Prefix(0) + line[..16384] + Prefix(1) + line[16384..32768] + Prefix(2) + line[32768..] + "\n";
         Assert.StartsWith(expected, stamped, StringComparison.Ordinal);
         Assert.EndsWith(" short\n", stamped, StringComparison.Ordinal);
         Assert.Equal(line + "\nshort\n", plain);
