@@ -1,3 +1,4 @@
+using Aggregator.Actors.Tailing;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
@@ -119,7 +120,7 @@ public sealed class ShippedPositions : ReceiveActor, IWithTimers
 
     private void Prune()
     {
-        var cutoff = (DateTime.UtcNow - _retention - DateTime.UnixEpoch).Ticks * 100;
+        var cutoff = KubeletTimestamp.NanosOf(DateTime.UtcNow - _retention);
         foreach (var labels in _settled.Where(settled => settled.Value < cutoff).Select(settled => settled.Key).ToList())
         {
             _settled.Remove(labels);

@@ -81,12 +81,12 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         {
             _phase = "asking Loki for its position";
             var (started, finished) = TailDecision.Lifetime(_initialPod, _target);
-            var from = ToNanos(started?.AddSeconds(-2) ?? DateTime.UtcNow.AddDays(-7));
-            var to = ToNanos((finished ?? DateTime.UtcNow.AddMinutes(10)).AddSeconds(2));
+            var from = KubeletTimestamp.NanosOf(started?.AddSeconds(-2) ?? DateTime.UtcNow.AddDays(-7));
+            var to = KubeletTimestamp.NanosOf((finished ?? DateTime.UtcNow.AddMinutes(10)).AddSeconds(2));
             // The next instance writes under the same labels: its lines must not pass for this one's position.
             if (TailDecision.NextStarted(_initialPod, _target) is { } next)
             {
-                to = Math.Min(to, ToNanos(next));
+                to = Math.Min(to, KubeletTimestamp.NanosOf(next));
             }
 
             _dependencies.OpenAsync(() => positions.NewestTimestampAsync(_target.Labels, from, to, _stopping.Token), _stopping.Token).PipeTo(
@@ -280,9 +280,6 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             $"forbidden: the aggregator needs 'get' on 'pods' in namespace {_target.Stream.Namespace}",
         var e => e.Message,
     };
-
-    private static long ToNanos(DateTime time) =>
-        (DateTime.SpecifyKind(time, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
 
     private sealed record PositionLearned(long? Newest, Exception? Error);
 

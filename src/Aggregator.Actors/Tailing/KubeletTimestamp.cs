@@ -190,6 +190,9 @@ public static class KubeletTimestamp
     public static string FormatSecond(long unixSecond) =>
         DateTime.UnixEpoch.AddSeconds(unixSecond).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>A UTC time (the Kubernetes client's times have no kind) as Unix nanoseconds, the unit of every timestamp here.</summary>
+    public static long NanosOf(DateTime utc) => (DateTime.SpecifyKind(utc, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
+
     /// <summary>The whole Unix second that holds a nanosecond timestamp.</summary>
     public static long SecondOf(long unixNanos) => unixNanos >= 0 ? unixNanos / NanosPerSecond : ((unixNanos + 1) / NanosPerSecond) - 1;
 
