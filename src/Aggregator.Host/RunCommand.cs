@@ -25,6 +25,12 @@ public static class RunCommand
             return ConfigurationExitCode;
         }
 
+        if (ListenPorts.FirstInUse(settings) is { } inUse)
+        {
+            await errors.WriteLineAsync($"aggregator: {inUse}").ConfigureAwait(false);
+            return 1;
+        }
+
         using var host = AggregatorHost.Build(settings, configuration);
         // Taken now: running the host disposes its services when it stops.
         var runtime = (AggregatorRuntime)host.Services.GetService(typeof(AggregatorRuntime))!;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Aggregator.Host;
 
 namespace Aggregator.EndToEnd.Tests;
@@ -95,6 +96,49 @@ public sealed class CommandLineTests
         finally
         {
             directory.Delete(recursive: true);
+        }
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("--Aggregator:Admin:Port={0}", "the admin endpoint cannot listen on 127.0.0.1:{0} (", "; ADMIN_PORT sets another port")]
+    [InlineData("--Aggregator:Metrics:Port={0}", "the metrics endpoint cannot listen on 127.0.0.1:{0} (", "; METRICS_PORT sets another port")]
+    [InlineData(
+        "--Aggregator:Mode=cluster --Aggregator:Cluster:Hostname=127.0.0.1 --Aggregator:Cluster:Port={0} --Aggregator:Cluster:Seeds=akka.tcp://aggregator@127.0.0.1:{0}",
+        "the cluster's remoting cannot listen on 127.0.0.1:{0} (", "; REMOTING_PORT sets another port")]
+    // TEST-NET-1: no address of this host, and binding to it fails without a packet sent.
+    [InlineData("--Aggregator:Metrics:Address=192.0.2.1", "the metrics endpoint cannot listen on 192.0.2.1:0 (", "; Aggregator:Metrics:Address must be an address of this host")]
+    public async Task An_endpoint_that_cannot_listen_stops_run_with_one_line_and_no_stack_trace(string arguments, string start, string end)
+    {
+        // Held for the test's length: the port another process listens on.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var kubeconfig = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
+                contexts: [{name: c, context: {cluster: c, namespace: shop}}]
+                current-context: c
+                """);
+            string[] loopbackOnly =
+            [
+                $"--Aggregator:Kubernetes:Kubeconfig={kubeconfig}", "--Aggregator:Loki:Url=http://127.0.0.1:1",
+                "--Aggregator:Admin:Port=0", "--Aggregator:Metrics:Port=0", "--Aggregator:Metrics:Address=127.0.0.1",
+            ];
+
+            var run = await ExecutableRun.RunAsync(["run", .. loopbackOnly, .. string.Format(CultureInfo.InvariantCulture, arguments, port).Split(' ')]);
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal(string.Empty, run.StandardOutput);
+            AssertOneLine(run.StandardError, "aggregator: " + string.Format(CultureInfo.InvariantCulture, start, port));
+            Assert.EndsWith(end, run.StandardError.TrimEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
         }
     }
 

@@ -84,8 +84,7 @@ internal sealed class OperationsEndpoints(
         catch (IOException e)
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new EndpointBindException(
-                $"the {name.ToLowerInvariant()} cannot listen on {address}:{port} ({e.GetBaseException().Message}); {portVariable} sets another port", e);
+            throw new EndpointBindException(ListenPorts.CannotListen(name.ToLowerInvariant(), address, port, e.GetBaseException().Message, portVariable), e);
         }
 
         _apps.Add(app);

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Aggregator.Host.Operations;
+
+/// <summary>
+/// The ports the aggregator will listen on, checked before anything starts: a port another process holds is then
+/// said in one line, where otherwise Kestrel's or Akka.Remote's start would fail with stack traces (Akka.Hosting even
+/// prints its own to the console) before any line of ours.
+/// </summary>
+public static class ListenPorts
+{
+    /// <summary>
+    /// The first configured endpoint whose port is in use (or, below 1024, not this user's) or whose address is not
+    /// this host's, described in one line with the setting to change; null when all can listen.
+    /// </summary>
+    public static string? FirstInUse(AggregatorSettings settings)
+    {
+        foreach (var (name, address, port, portSetting, addressSetting) in Configured(settings))
+        {
+            if (Refusal(address, port) is { } refusal)
+            {
+                return refusal.SocketErrorCode == SocketError.AddressNotAvailable
+                    ? $"the {name} cannot listen on {address}:{port} ({refusal.Message}); {addressSetting} must be an address of this host"
+                    : CannotListen(name, address, port, refusal.Message, portSetting);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The one-line description of an endpoint that cannot listen on its port, and the setting that moves it.</summary>
+    public static string CannotListen(string name, IPAddress address, int port, string reason, string portSetting) =>
+        $"the {name} cannot listen on {address}:{port} ({reason}); {portSetting} sets another port";
+
+    private static IEnumerable<(string Name, IPAddress Address, int Port, string PortSetting, string AddressSetting)> Configured(AggregatorSettings settings)
+    {
+        yield return ("admin endpoint", settings.Admin.Address, settings.Admin.Port, "ADMIN_PORT", "Aggregator:Admin:Address");
+        yield return ("metrics endpoint", settings.Metrics.Address, settings.Metrics.Port, "METRICS_PORT", "Aggregator:Metrics:Address");
+        if (settings.Cluster is not { } cluster)
+        {
+            yield break;
+        }
+
+        // A host name is resolved by Akka.Remote itself, which then says what failed; only addresses are checked here.
+        if (IPAddress.TryParse(cluster.Hostname, out var remoting))
+        {
+            yield return ("cluster's remoting", remoting, cluster.Port, "REMOTING_PORT", "POD_IP (Aggregator:Cluster:Hostname)");
+        }
+
+        if (cluster.Bootstrap is { } bootstrap)
+        {
+            yield return ("cluster bootstrap's management endpoint", IPAddress.Any, bootstrap.ManagementPort, "Aggregator:Cluster:ManagementPort", string.Empty);
+        }
+    }
+
+    private static SocketException? Refusal(IPAddress address, int port)
+    {
+        // Kestrel listens on "any" as IPv6 any in dual mode where the host has IPv6: probe the same socket.
+        var probe = address.Equals(IPAddress.Any) && Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : address;
+        using var socket = new Socket(probe.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (probe.Equals(IPAddress.IPv6Any))
+        {
+            socket.DualMode = true;
+        }
+
+        // As the servers bind: a port whose last connections linger in TIME_WAIT is free to listen on, a port
+        // another socket listens on is not.
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        try
+        {
+            socket.Bind(new IPEndPoint(probe, port));
+            socket.Listen();
+            return null;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied or SocketError.AddressNotAvailable)
+        {
+            return e;
+        }
+    }
+}
