@@ -32,7 +32,7 @@ public static class AggregatorClusterExtensions
     /// <summary>The serializer of the messages that cross between members to and from tails (an actor system setup).</summary>
     public static Setup TailProtocolSerialization() =>
         SerializationSetup.Create(system =>
-            [SerializerDetails.Create("tail-protocol", new TailProtocolSerializer(system), [typeof(StartTail), typeof(GetTailState), typeof(StopTailing), typeof(TailState)])]);
+            [SerializerDetails.Create("tail-protocol", new TailProtocolSerializer(system), [typeof(StartTail), typeof(GetTailState), typeof(ResumeTail), typeof(StopTailing), typeof(TailState)])]);
 
     /// <summary>
     /// Joins the cluster of <paramref name="cluster"/>'s seeds, starts this member's pusher, pipeline and

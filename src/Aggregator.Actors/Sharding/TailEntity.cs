@@ -68,9 +68,9 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
 
             Passivate();
         });
-        ReceiveAny(_ =>
+        Receive<ResumeTail>(_ =>
         {
-            // Started by something other than a StartTail (a rebalance, an inspection): the pod says what to tail.
+            // Woken after a hand-off: the pod says what is left to tail.
             if (asked)
             {
                 return;
@@ -85,6 +85,15 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
 
             _dependencies.Tail.Api.ReadPodAsync(ns, pod, _stopping.Token)
                 .PipeTo(Self, success: p => new PodRead(p), failure: _ => new PodRead(null));
+        });
+        Receive<GetTailState>(_ =>
+        {
+            // An inspection reached an entity that had passivated (the region started it to deliver the question):
+            // it has nothing to tell, and must not start reading a finished instance's log again.
+            if (!asked)
+            {
+                Passivate();
+            }
         });
     }
 
@@ -182,8 +191,8 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
     {
         // The watchers announce only running instances again, so an exited one whose drain was handed off would be
         // left unread. The region holds the message until the shard has its next home, where the entity, started by
-        // something other than a StartTail, reads the pod and decides from it as it is then (as after a rebalance).
-        _dependencies.Region?.Invoke().Tell(new GetTailState(_tailId), ActorRefs.NoSender);
+        // a ResumeTail, reads the pod and decides from it as it is then.
+        _dependencies.Region?.Invoke().Tell(new ResumeTail(_tailId), ActorRefs.NoSender);
         Context.Stop(Self);
     }
 
@@ -191,9 +200,16 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
     {
         Become(() => ReceiveAny(message =>
         {
-            if (message is StopTailing)
+            switch (message)
             {
-                Context.Stop(Self);
+                case StopTailing:
+                    Context.Stop(Self);
+                    break;
+                case Tailing.StartTail or ResumeTail:
+                    // Reached this incarnation before the shard knew it was passivating: the shard holds what it is
+                    // sent now until the stop, then starts the entity again to deliver it.
+                    _dependencies.Region?.Invoke().Tell(message, Sender);
+                    break;
             }
         }));
         Context.Parent.Tell(new Passivate(StopTailing.Instance));

@@ -21,6 +21,7 @@ public sealed class TailProtocolSerializer(ExtendedActorSystem system) : Seriali
     private const string StateManifest = "G";
     private const string StopManifest = "H";
     private const string TailStateManifest = "T";
+    private const string ResumeManifest = "R";
 
     public override int Identifier => 7501;
 
@@ -30,6 +31,7 @@ public sealed class TailProtocolSerializer(ExtendedActorSystem system) : Seriali
         GetTailState => StateManifest,
         StopTailing => StopManifest,
         TailState => TailStateManifest,
+        ResumeTail => ResumeManifest,
         _ => throw new ArgumentException($"Cannot serialize {o.GetType()}", nameof(o)),
     };
 
@@ -40,6 +42,7 @@ public sealed class TailProtocolSerializer(ExtendedActorSystem system) : Seriali
             [.. start.Target.Labels.Labels.Select(l => new[] { l.Key, l.Value })], [.. start.Target.DroppedLabels],
             KubernetesJson.Serialize(start.Pod))),
         GetTailState get => Encoding.UTF8.GetBytes(get.TailId),
+        ResumeTail resume => Encoding.UTF8.GetBytes(resume.TailId),
         StopTailing => [],
         TailState state => JsonSerializer.SerializeToUtf8Bytes(new TailStateWire(
             Wire(state.Target), state.Phase, state.Lines, state.Bytes, state.LastTimestampNanos, state.Reopens, state.LastError)),
@@ -51,6 +54,7 @@ public sealed class TailProtocolSerializer(ExtendedActorSystem system) : Seriali
         StartManifest => ToStartTail(JsonSerializer.Deserialize<StartTailWire>(bytes)
             ?? throw new SerializationException("An empty StartTail")),
         StateManifest => new GetTailState(Encoding.UTF8.GetString(bytes)),
+        ResumeManifest => new ResumeTail(Encoding.UTF8.GetString(bytes)),
         StopManifest => StopTailing.Instance,
         TailStateManifest => ToTailState(JsonSerializer.Deserialize<TailStateWire>(bytes)
             ?? throw new SerializationException("An empty TailState")),

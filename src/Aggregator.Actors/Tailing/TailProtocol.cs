@@ -34,6 +34,12 @@ public sealed record TailStates(IReadOnlyList<TailState> Tails);
 public sealed record GetTailState(string TailId) : ITailMessage;
 
 /// <summary>
+/// Wakes a sharded tail at its shard's next home after a hand-off left its instance's log unread to the end: it
+/// reads its pod and goes on as the pod then says. (An inspection's <see cref="GetTailState"/> never starts a tail.)
+/// </summary>
+public sealed record ResumeTail(string TailId) : ITailMessage;
+
+/// <summary>
 /// Tells a sharded tail that its shard is handed to another member: stop reading, wait until Loki has
 /// acknowledged what was read, then stop (the shard region's hand-off stop message).
 /// </summary>

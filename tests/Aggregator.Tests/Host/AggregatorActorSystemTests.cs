@@ -75,7 +75,7 @@ public sealed class AggregatorActorSystemTests : IDisposable
         {
             Assert.IsType<Akka.Cluster.ClusterActorRefProvider>(((ExtendedActorSystem)system).Provider);
             Assert.IsType<TimerQueueScheduler>(system.Scheduler);
-            foreach (var message in new[] { typeof(StartTail), typeof(GetTailState), typeof(StopTailing), typeof(TailState) })
+            foreach (var message in new[] { typeof(StartTail), typeof(GetTailState), typeof(ResumeTail), typeof(StopTailing), typeof(TailState) })
             {
                 Assert.IsType<TailProtocolSerializer>(system.Serialization.FindSerializerForType(message));
             }

@@ -47,7 +47,7 @@ public sealed class TailEntityHandOffTests : Akka.TestKit.Xunit2.TestKit
         await region.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
         positions.Reply(new ShippedUpTo(true));
 
-        var wakeUp = await region.ExpectMsgAsync<GetTailState>(Wait);
+        var wakeUp = await region.ExpectMsgAsync<ResumeTail>(Wait);
         Assert.Equal(Draining.TailId, wakeUp.TailId);
         await ExpectTerminatedAsync(entity, Wait);
     }

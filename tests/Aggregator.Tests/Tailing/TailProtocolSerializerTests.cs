@@ -33,4 +33,16 @@ public sealed class TailProtocolSerializerTests : IDisposable
         Assert.Equal(target.Labels.Rendered, read.Target.Labels.Rendered);
         Assert.Equal(target.DroppedLabels, read.Target.DroppedLabels);
     }
+
+    [Fact]
+    public void The_tail_id_messages_read_back_as_they_were_written()
+    {
+        var serializer = new TailProtocolSerializer((ExtendedActorSystem)_system);
+        object[] messages = [new GetTailState("shop/web-1/app/containerd://abc"), new ResumeTail("shop/web-1/app/containerd://abc"), StopTailing.Instance];
+
+        foreach (var message in messages)
+        {
+            Assert.Equal(message, serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message)));
+        }
+    }
 }
