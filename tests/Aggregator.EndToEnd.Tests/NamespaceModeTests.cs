@@ -214,6 +214,25 @@ public sealed class NamespaceModeTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task The_last_output_of_an_exited_container_arrives_even_without_its_newline()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "job-1", ["main"], WebLabels);
+        test.Kubernetes.StartPod(Ns, "job-1");
+        await test.StartAggregatorAsync();
+        test.Write(Ns, "job-1", "main", 10, "working");
+        await test.WaitForDeliveryAsync((Ns, "job-1", "main"));
+
+        test.Write(Ns, "job-1", "main", 5, "finishing");
+        test.Kubernetes.ExitAfterUnterminatedOutput(Ns, "job-1", "main", "done: 42 records, exiting");
+
+        await test.WaitForDeliveryAsync((Ns, "job-1", "main"));
+        Assert.True(test.Report((Ns, "job-1", "main")).ExactlyOnce);
+        // Once shipped, the tail finds nothing more in the log and stops.
+        await AggregatorUnderTest.Eventually(() => test.Kubernetes.OpenLogStreamCount == 0, "the exited container's stream is closed");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Ignored_apps_ignored_containers_and_the_aggregators_own_pod_are_not_tailed()
     {
         await using var test = await AggregatorUnderTest.CreateAsync();

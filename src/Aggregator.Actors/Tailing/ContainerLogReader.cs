@@ -44,15 +44,15 @@ public static class ContainerLogReader
                 _body = await dependencies.OpenAsync(() => dependencies.Api.OpenLogAsync(request, _reading.Token), _reading.Token)
                     .ConfigureAwait(false);
                 var pace = dependencies.Pacer?.Enrol(holdsUnreadBytes: _body is ILogBody { HoldsUnreadBytes: true });
-                _reader = new LogLineReader(_body, dependencies.Settings.PartialLineBytes, pace: pace);
+                _reader = new LogLineReader(_body, dependencies.Settings.PartialLineBytes, pace: pace, maxLineBytes: dependencies.Settings.MaxLineBytes);
                 var ended = false;
                 while (!ended)
                 {
                     _lines.Clear();
                     ended = !await _reader.ReadLinesAsync(_lines, _reading.Token).ConfigureAwait(false);
-                    if (ended && _reader.UnfinishedBytes > 0)
+                    if (ended)
                     {
-                        progress.CutLines++;
+                        EndOfBody();
                     }
 
                     var entries = Admit();
@@ -124,6 +124,32 @@ public static class ContainerLogReader
             }
         }
 
+        /// <summary>
+        /// At the body's end, an unfinished last line is a cut connection's, which the next request sends again
+        /// whole, unless an exited instance's log ends with it: the runtime writes output without its newline as a
+        /// partial record when the container exits, and the kubelet sends it as it is. A drain that ends on the same
+        /// fragment as the read before it shows that; the fragment is then the line.
+        /// </summary>
+        private void EndOfBody()
+        {
+            var fragment = _reader!.Unfinished;
+            if (fragment.IsEmpty)
+            {
+                progress.LastFragment = null;
+                return;
+            }
+
+            if (!request.Follow && progress.LastFragment is { } last && fragment.SequenceEqual(last))
+            {
+                _reader.TakeUnfinishedLine(_lines);
+                progress.LastFragment = null;
+                return;
+            }
+
+            progress.CutLines++;
+            progress.LastFragment = fragment.ToArray();
+        }
+
         private List<LogEntry>? Admit()
         {
             List<LogEntry>? entries = null;
@@ -134,6 +160,8 @@ public static class ContainerLogReader
             var straddling = _reader!.Straddling;
             var straddlingCount = straddling.Count;
             var record = 0;
+            var capped = _reader.Capped;
+            var cappedAt = 0;
             for (var i = 0; i < _lines.Count; i++)
             {
                 var line = _lines[i];
@@ -153,7 +181,16 @@ public static class ContainerLogReader
                 admitted++;
                 bytes += line.Utf8.Length;
                 newest = line.TimestampNanos;
-                var text = _limit.Apply(line.Utf8, out var cut);
+                long readPast = 0;
+                for (; cappedAt < capped.Count && capped[cappedAt].Line <= i; cappedAt++)
+                {
+                    if (capped[cappedAt].Line == i)
+                    {
+                        readPast = capped[cappedAt].DiscardedBytes;
+                    }
+                }
+
+                var text = _limit.Apply(line.Utf8, out var cut, readPast);
                 if (cut)
                 {
                     dependencies.Counters.Overlong(dropped: text is null);

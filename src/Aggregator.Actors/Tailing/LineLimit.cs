@@ -29,9 +29,11 @@ public sealed class LineLimit(int maxBytes, OverlongLines overlong)
     /// The line to ship, or null to drop it; <paramref name="cut"/> tells whether the limit applied. The line is
     /// valid UTF-8, and so is a cut one: it ends at a character boundary, then the marker.
     /// </summary>
-    public ReadOnlyMemory<byte>? Apply(ReadOnlyMemory<byte> line, out bool cut)
+    /// <param name="line">The line's text, or its first bytes when the rest was read past (<see cref="LogLineReader.Capped"/>).</param>
+    /// <param name="readPast">Bytes of the line's text after <paramref name="line"/> that were read past.</param>
+    public ReadOnlyMemory<byte>? Apply(ReadOnlyMemory<byte> line, out bool cut, long readPast = 0)
     {
-        if (line.Length <= MaxBytes)
+        if (line.Length <= MaxBytes && readPast == 0)
         {
             cut = false;
             return line;
@@ -43,12 +45,12 @@ public sealed class LineLimit(int maxBytes, OverlongLines overlong)
             return null;
         }
 
-        var marker = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"…[truncated {line.Length} bytes to {MaxBytes}]"));
-        var keep = Math.Max(0, MaxBytes - marker.Length);
+        var marker = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"…[truncated {line.Length + readPast} bytes to {MaxBytes}]"));
+        var keep = Math.Min(line.Length, Math.Max(0, MaxBytes - marker.Length));
         var text = line.Span;
 
         // Back to the first byte of the character at the cut: continuation bytes are 10xxxxxx.
-        while (keep > 0 && (text[keep] & 0xC0) == 0x80)
+        while (keep > 0 && keep < text.Length && (text[keep] & 0xC0) == 0x80)
         {
             keep--;
         }

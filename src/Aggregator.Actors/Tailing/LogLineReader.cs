@@ -7,7 +7,8 @@ namespace Aggregator.Actors.Tailing;
 
 /// <summary>
 /// Reads the body of a <c>pods/log?timestamps=true</c> response into whole lines. A trailing fragment without
-/// its newline (a cut connection) is never returned: the resumed request sends that line again, whole.
+/// its newline (a cut connection) is not returned unless asked for (<see cref="TakeUnfinishedLine"/>): the resumed
+/// request sends that line again, whole. A line is held up to a bound only (<see cref="Capped"/>).
 /// </summary>
 public sealed class LogLineReader : IDisposable
 {
@@ -24,6 +25,18 @@ public sealed class LogLineReader : IDisposable
     private TimestampMinute _minute;
     private int _busyReads;
     private readonly List<StraddlingRecord> _straddling = [];
+    private readonly int _lineCap;
+    private long _discarded;
+    private readonly List<CappedLine> _capped = [];
+
+    /// <summary>The most bytes a line may take in the read buffer when the caller gives no limit.</summary>
+    public const int MaxLineCap = 64 * 1024 * 1024;
+
+    // Room for the timestamp prefix of each partial record (31 bytes in UTC, 36 with an offset), generously.
+    private const int PrefixAllowance = 64;
+
+    // Read room after a capped line's kept bytes, where the rest of it passes through on its way out.
+    private const int DiscardRoom = 16 * 1024;
 
     // Scratch for one synchronous pass over the buffer; per thread, so that a tail does not keep one sized by its busiest read.
     [ThreadStatic]
@@ -41,11 +54,19 @@ public sealed class LogLineReader : IDisposable
     /// When given, a quiet tail waits for the intake's tick before it reads again (<see cref="ReadPacer"/>); the reader
     /// disposes it.
     /// </param>
-    public LogLineReader(Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 8 * 1024, ReadPacer.Pace? pace = null)
+    /// <param name="maxLineBytes">
+    /// The longest line that is shipped whole (<see cref="LineLimit"/> cuts or drops longer ones): of a longer line,
+    /// only that much text and a little more is kept (<see cref="Capped"/>).
+    /// </param>
+    public LogLineReader(
+        Stream body, int partialLineBytes = 16 * 1024, int initialBufferBytes = 8 * 1024, ReadPacer.Pace? pace = null, int maxLineBytes = MaxLineCap)
     {
         _body = body;
         _pace = pace;
         _partialLineBytes = partialLineBytes;
+        // Enough for the limit's text with every record's prefix, so that a capped line still reads as over the limit.
+        var limit = Math.Min(maxLineBytes, MaxLineCap);
+        _lineCap = limit + ((limit / partialLineBytes) + 2) * PrefixAllowance;
         _bufferBytes = initialBufferBytes;
         _lastTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
     }
@@ -63,6 +84,16 @@ public sealed class LogLineReader : IDisposable
     /// </summary>
     public IReadOnlyList<StraddlingRecord> Straddling => _straddling;
 
+    /// <summary>
+    /// The lines of the last call that were longer than the reader holds: their first bytes were kept and the rest
+    /// was read past (a progress bar that rewrites itself with carriage returns and never a newline, a huge dump).
+    /// Held whole, such a line would grow the read buffer without bound, outside the memory budget.
+    /// </summary>
+    public IReadOnlyList<CappedLine> Capped => _capped;
+
+    /// <summary>The unfinished last line's bytes as read, timestamp prefixes included (valid until the next call).</summary>
+    public ReadOnlySpan<byte> Unfinished => _buffer.AsSpan(_start, _end - _start);
+
     /// <summary>The size of the read buffer held right now (for tests).</summary>
     internal int HeldBufferBytes => _buffer.Length;
 
@@ -79,6 +110,7 @@ public sealed class LogLineReader : IDisposable
     {
         Block = null;
         _straddling.Clear();
+        _capped.Clear();
         while (true)
         {
             if (TakeBufferedLines(into) > 0)
@@ -91,6 +123,13 @@ public sealed class LogLineReader : IDisposable
                 Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
                 _end -= _start;
                 _start = 0;
+            }
+
+            if (_end > _lineCap)
+            {
+                // No newline in the buffer: all of it is one line, longer than any that is shipped whole.
+                _discarded += _end - _lineCap;
+                _end = _lineCap;
             }
 
             if (_end == 0 && _busyReads == 0)
@@ -122,7 +161,8 @@ public sealed class LogLineReader : IDisposable
                 if (_buffer.Length >= _bufferBytes)
                 {
                     _busyReads = 0;
-                    _bufferBytes = _buffer.Length * 2;
+                    // A line at its cap (see above) needs only room to read its rest past.
+                    _bufferBytes = (int)Math.Min(_buffer.Length * 2L, _lineCap + DiscardRoom);
                 }
 
                 var larger = ArrayPool<byte>.Shared.Rent(_bufferBytes);
@@ -146,6 +186,33 @@ public sealed class LogLineReader : IDisposable
             _pace?.Record(read);
             _end += read;
         }
+    }
+
+    /// <summary>
+    /// Takes the unfinished last line as a whole one, for a body known to end there: an exited instance's last
+    /// output without its newline, which the runtime writes as a partial record and the kubelet sends as it is.
+    /// </summary>
+    /// <returns>True when there was such a line; it is appended to <paramref name="into"/> as the lines of a read are.</returns>
+    public bool TakeUnfinishedLine(List<KubeletLine> into)
+    {
+        Block = null;
+        _straddling.Clear();
+        _capped.Clear();
+        if (_end == _start)
+        {
+            return false;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(_end + 1);
+            Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
+            ReturnBuffer();
+            _buffer = larger;
+        }
+
+        _buffer[_end++] = (byte)'\n';
+        return TakeBufferedLines(into) > 0;
     }
 
     /// <summary>
@@ -187,6 +254,14 @@ public sealed class LogLineReader : IDisposable
             }
 
             var line = Find(_start, newline);
+            if (_discarded > 0)
+            {
+                // The line whose rest was read past is the first to end. Its text was those bytes but the timestamp
+                // of each 16 KiB record among them (31 bytes in UTC).
+                _capped.Add(new CappedLine(into.Count + found.Count, _discarded - (_discarded / (_partialLineBytes + 31) * 31)));
+                _discarded = 0;
+            }
+
             found.Add(line);
             textBytes += line.Length;
             _start += newline + 1;
@@ -292,6 +367,9 @@ public sealed class LogLineReader : IDisposable
 
     private readonly record struct FoundLine(long TimestampNanos, int Start, int Length, bool HadTimestamp);
 }
+
+/// <summary>A line longer than the reader holds: its index in the list a read appended to, and the bytes of its text read past after its kept ones.</summary>
+public readonly record struct CappedLine(int Line, long DiscardedBytes);
 
 /// <summary>A partial record inside a rejoined line: the line's index in the list a read appended to, and the record's own timestamp.</summary>
 public readonly record struct StraddlingRecord(int Line, long TimestampNanos);

@@ -23,6 +23,9 @@ public sealed class TailProgress
     /// <summary>Responses that ended in the middle of a line (that line is read again, whole, on resume).</summary>
     public int CutLines { get; set; }
 
+    /// <summary>The unfinished line the last response ended with, as read; null when it ended after a whole line.</summary>
+    internal byte[]? LastFragment { get; set; }
+
     internal void Read(int lines, long length, long timestampNanos)
     {
         Interlocked.Add(ref _lines, lines);

@@ -7,7 +7,7 @@ internal sealed partial class ClusterState
 {
     private readonly Dictionary<(string Namespace, string Pod, string Container), List<LogRecord>> written = [];
 
-    public long WriteLine(string ns, string name, string container, string line, string stream, long? timestampNanos)
+    public long WriteLine(string ns, string name, string container, string line, string stream, long? timestampNanos, bool endsLine = true)
     {
         if (line.Contains('\n', StringComparison.Ordinal))
         {
@@ -26,7 +26,7 @@ internal sealed partial class ClusterState
                 ?? throw new InvalidOperationException($"Container \"{container}\" of {ns}/{name} is not running; it cannot write.");
             var now = (options.Clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
             var timestamp = instance.NextTimestamp(timestampNanos, now);
-            var parts = SplitAsRuntime(Encoding.UTF8.GetBytes(line), timestamp, stream);
+            var parts = SplitAsRuntime(Encoding.UTF8.GetBytes(line), timestamp, stream, endsLine);
             // The runtime stamps each record as it writes it: the later ones of a long line take the nanoseconds after.
             instance.NextTimestamp(timestamp + parts.Count - 1, now);
             instance.Append(parts);
@@ -118,7 +118,7 @@ internal sealed partial class ClusterState
     /// Cuts a line into the runtime's partial records of at most MaxLinePartBytes bytes (CRI "P" then "F"), the first
     /// stamped <paramref name="timestamp"/> and each next one a nanosecond later, as containerd stamps each as it goes.
     /// </summary>
-    private List<LogChunk> SplitAsRuntime(byte[] line, long timestamp, string stream)
+    private List<LogChunk> SplitAsRuntime(byte[] line, long timestamp, string stream, bool endsLine)
     {
         var size = Math.Max(1, options.MaxLinePartBytes);
         var chunks = new List<LogChunk>();
@@ -126,7 +126,7 @@ internal sealed partial class ClusterState
         do
         {
             var length = Math.Min(size, line.Length - offset);
-            chunks.Add(new LogChunk(timestamp + chunks.Count, stream, line.AsSpan(offset, length).ToArray(), offset + length == line.Length));
+            chunks.Add(new LogChunk(timestamp + chunks.Count, stream, line.AsSpan(offset, length).ToArray(), endsLine && offset + length == line.Length));
             offset += length;
         }
         while (offset < line.Length);

@@ -158,6 +158,18 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
         cluster.WriteLine(ns, pod, container, line, stream, timestampNanos);
 
     /// <summary>
+    /// The running instance writes output without a newline and exits with the code: the runtime writes such output
+    /// as a partial record when the container's output ends, and the kubelet sends it as it is, without a newline.
+    /// Returns its timestamp.
+    /// </summary>
+    public long ExitAfterUnterminatedOutput(string ns, string pod, string container, string output, int exitCode = 0)
+    {
+        var timestamp = cluster.WriteLine(ns, pod, container, output, "stdout", timestampNanos: null, endsLine: false);
+        cluster.TerminateContainer(ns, pod, container, exitCode);
+        return timestamp;
+    }
+
+    /// <summary>
     /// The running instance exits with code 1 (kept as lastState.terminated) and a new instance runs with a new
     /// containerID and restartCount + 1. Follow streams of the old instance drain and end.
     /// </summary>

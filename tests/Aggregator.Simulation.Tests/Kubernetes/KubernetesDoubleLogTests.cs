@@ -39,6 +39,22 @@ public sealed partial class KubernetesDoubleLogTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Output_without_a_newline_at_exit_ends_the_log_without_one()
+    {
+        await using var cluster = await KubernetesApiDouble.StartAsync();
+        cluster.CreatePod("default", "p", ["app"]);
+        cluster.StartPod("default", "p");
+        var first = cluster.WriteLine("default", "p", "app", "a whole line");
+        var last = cluster.ExitAfterUnterminatedOutput("default", "p", "app", "no newline");
+        using var client = ClientFor(cluster);
+
+        await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync("p", "default", container: "app", timestamps: true);
+        using var reader = new StreamReader(stream);
+
+        Assert.Equal($"{FormatTimestamp(first)} a whole line\n{FormatTimestamp(last)} no newline", await reader.ReadToEndAsync());
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Since_time_is_truncated_to_its_second_inclusive_and_checked_per_record()
     {
         await using var cluster = await KubernetesApiDouble.StartAsync();

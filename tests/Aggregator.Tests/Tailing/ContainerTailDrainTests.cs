@@ -62,6 +62,25 @@ public sealed class ContainerTailDrainTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact(Timeout = 60000)]
+    public async Task An_exited_instances_last_output_without_a_newline_is_shipped_once_a_second_read_ends_on_it_too()
+    {
+        // The runtime writes output without its newline as a partial record when the container exits, and the
+        // kubelet sends it as it is: every read of the exited instance's log ends on it.
+        var last = Encoding.UTF8.GetBytes($"{KubeletTimestamp.Format(((Second + 3) * 1_000_000_000L) + 900_000_000L)} fatal: giving up");
+        var api = new DrainApi(Exited);
+        for (var i = 0; i < 5; i++)
+        {
+            api.Answers.Enqueue(request => Task.FromResult<Stream>(new MemoryStream([.. Body(request), .. last])));
+        }
+
+        var lines = await DrainAsync(api, new TailSettings());
+
+        Assert.Equal([.. Written.Select(Text), "fatal: giving up"], lines);
+        // The read that ended on it, the one that ended on it again, and one that brought nothing new.
+        Assert.Equal(3, api.Requests.Count);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task A_drain_whose_log_stays_unreadable_gives_up_after_its_attempts_and_its_time()
     {
         var api = new DrainApi(Exited) { Refused = true };

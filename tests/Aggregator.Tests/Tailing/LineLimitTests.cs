@@ -94,6 +94,18 @@ public sealed class LineLimitTests
     }
 
     [Fact]
+    public void The_marker_of_a_line_read_past_counts_its_whole_text()
+    {
+        var limit = new LineLimit(1024, OverlongLines.Truncate);
+
+        var cut = limit.Apply(Encoding.UTF8.GetBytes(new string('a', 1100)), out var wasCut, readPast: 5_000_000);
+
+        Assert.True(wasCut);
+        Assert.EndsWith("[truncated 5001100 bytes to 1024]", Encoding.UTF8.GetString(cut!.Value.Span), StringComparison.Ordinal);
+        Assert.Equal(1024, cut.Value.Length);
+    }
+
+    [Fact]
     public void The_marker_counts_the_original_line_s_utf8_bytes()
     {
         var line = string.Concat(Enumerable.Repeat("ü", 1000));

@@ -434,6 +434,84 @@ public sealed class LogLineReaderTests
         Assert.Equal("after the wait", lines[^1].Line);
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task The_unfinished_last_line_is_taken_whole_when_asked()
+    {
+        using var reader = new LogLineReader(new TrickleStream(Encoding.UTF8.GetBytes($"{Ts1} first line\n{Ts2} last words"), 7));
+        var lines = new List<KubeletLine>();
+        while (await reader.ReadLinesAsync(lines, CancellationToken.None))
+        {
+        }
+
+        Assert.Equal($"{Ts2} last words", Encoding.UTF8.GetString(reader.Unfinished));
+        Assert.True(reader.TakeUnfinishedLine(lines));
+
+        Assert.Equal([new KubeletLine(Nanos1, "first line", hadTimestamp: true), new KubeletLine(Nanos2, "last words", hadTimestamp: true)], lines);
+        Assert.Equal(0, reader.UnfinishedBytes);
+        Assert.False(reader.TakeUnfinishedLine(lines));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_line_that_never_ends_is_held_only_up_to_its_cap()
+    {
+        // A progress bar that rewrites itself with carriage returns: 32 MiB of 16 KiB records and never a newline.
+        var body = LongLine(records: 2048, newline: false);
+        using var reader = new LogLineReader(new CappedReads(body, 64 * 1024), maxLineBytes: 64 * 1024);
+        var lines = new List<KubeletLine>();
+
+        while (await reader.ReadLinesAsync(lines, CancellationToken.None))
+        {
+        }
+
+        Assert.Empty(lines);
+        Assert.InRange(reader.HeldBufferBytes, 64 * 1024, 128 * 1024);
+        Assert.InRange(reader.UnfinishedBytes, 64 * 1024, 80 * 1024);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_capped_line_keeps_its_first_bytes_and_says_how_much_of_its_text_was_read_past()
+    {
+        const int records = 64;
+        var body = LongLine(records, newline: true).Concat(Encoding.UTF8.GetBytes($"{Ts2} after\n")).ToArray();
+        using var reader = new LogLineReader(new CappedReads(body, 64 * 1024), maxLineBytes: 64 * 1024);
+        var lines = new List<KubeletLine>();
+        var capped = new List<CappedLine>();
+
+        while (await reader.ReadLinesAsync(lines, CancellationToken.None))
+        {
+            capped.AddRange(reader.Capped);
+        }
+
+        Assert.Equal(2, lines.Count);
+        Assert.Equal(Nanos1, lines[0].TimestampNanos);
+        // The first 64 KiB and more are the line's text, rejoined.
+        Assert.True(lines[0].Utf8.Length > 64 * 1024);
+        Assert.True(lines[0].Utf8.Span[..(64 * 1024)].IndexOfAnyExcept((byte)'x') < 0);
+        var cut = Assert.Single(capped);
+        Assert.Equal(0, cut.Line);
+        // What was kept and what was read past add up to the line's text, give or take the timestamps around the cut.
+        Assert.InRange(lines[0].Utf8.Length + cut.DiscardedBytes, (records * 16 * 1024) - 100, (records * 16 * 1024) + 100);
+        Assert.Equal("after", Encoding.UTF8.GetString(lines[1].Utf8.Span));
+    }
+
+    /// <summary>One line of 16 KiB records of 'x', each with its timestamp, as the kubelet returns a long line.</summary>
+    private static byte[] LongLine(int records, bool newline)
+    {
+        var record = Encoding.UTF8.GetBytes($"{Ts1} " + new string('x', 16 * 1024));
+        var body = new byte[(records * record.Length) + (newline ? 1 : 0)];
+        for (var i = 0; i < records; i++)
+        {
+            record.CopyTo(body, i * record.Length);
+        }
+
+        if (newline)
+        {
+            body[^1] = (byte)'\n';
+        }
+
+        return body;
+    }
+
     /// <summary>Whole lines, over 5,000 bytes in all: one read of them takes more than half of an 8 KiB buffer.</summary>
     private static byte[] Burst()
     {
