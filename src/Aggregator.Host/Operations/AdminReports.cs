@@ -143,6 +143,7 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
             running, runtime.Pipeline?.Completion, counters.EntriesInFlight, counters.WaitingSince, counters.LastAttempt, DateTime.UtcNow, stuckAfter);
     }
 
+    /// <summary>Ready once every pod watch is established and, in cluster mode, this member is Up in the cluster.</summary>
     public async Task<HealthVerdict> ReadinessAsync()
     {
         var watchers = runtime.Watchers;
@@ -157,8 +158,34 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
                 return null;
             }
         })).ConfigureAwait(false);
-        return HealthVerdict.Readiness(statuses, settings.Namespaces.Count);
+        var watching = HealthVerdict.Readiness(statuses, settings.Namespaces.Count);
+        if (settings.Cluster is not { } cluster)
+        {
+            return watching;
+        }
+
+        return ClusterMode() is { } system
+            ? HealthVerdict.Membership(SelfStatus(AkkaCluster.Get(system)), NotJoined(cluster)).And(watching)
+            : new HealthVerdict(false, "the actor system is not running");
     }
+
+    /// <summary>This member's status in the membership it has seen; null while none lists it because it has not joined.</summary>
+    private static Akka.Cluster.MemberStatus? SelfStatus(AkkaCluster cluster)
+    {
+        var state = cluster.State;
+        if (state.Members.FirstOrDefault(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress)) is { } self)
+        {
+            return self.Status;
+        }
+
+        // Akka's SelfMember says Removed both before joining and after removal: a member that was removed has seen
+        // others (or its cluster has shut down), one that never joined has seen nobody.
+        return cluster.IsTerminated || !state.Members.IsEmpty ? Akka.Cluster.MemberStatus.Removed : null;
+    }
+
+    private static string NotJoined(ClusterSettings cluster) => cluster.Bootstrap is { } bootstrap
+        ? $"cluster bootstrap has found no cluster to join among the pods matching {bootstrap.Selector}"
+        : $"no seed node has let it join: {string.Join(", ", cluster.Seeds)}";
 
     private ActorSystem? ClusterMode() => settings.Cluster is not null && runtime.System is { } system && !system.WhenTerminated.IsCompleted ? system : null;
 

@@ -1,4 +1,5 @@
 using Aggregator.Actors.Discovery;
+using Akka.Cluster;
 
 namespace Aggregator.Host.Operations;
 
@@ -62,6 +63,34 @@ public sealed record HealthVerdict(bool Ok, string Reason)
             ? new(false, $"the pod watch of {string.Join(", ", waiting)} is not established")
             : new(true, $"watching {string.Join(", ", watchers.Select(w => $"{Scope(w!.Namespace)} ({w.Pods} pods)"))}");
     }
+
+    /// <summary>
+    /// In cluster mode, this member's own standing: ready only when Up. Its watchers start with the actor system, but
+    /// it runs no tail until it is a member, and a rolling update or the disruption budget must not count on it before.
+    /// WeaklyUp is not ready either: the leader gives it while some member is unreachable, the split-brain resolver
+    /// does not count such a member in a majority, and that is no moment to take down the next old member.
+    /// </summary>
+    /// <param name="self">This member's status in the membership it has seen; null when none lists it (it has not joined).</param>
+    /// <param name="notJoined">Why it has not joined, in words: which seeds did not let it in, or that bootstrap found no cluster.</param>
+    public static HealthVerdict Membership(MemberStatus? self, string notJoined) => self switch
+    {
+        null => new(false, $"not a cluster member yet ({notJoined})"),
+        MemberStatus.Up => new(true, "a cluster member (Up)"),
+        MemberStatus.Joining => new(false, "not a cluster member yet (Joining: the leader has not moved it Up)"),
+        MemberStatus.WeaklyUp => new(false, "not a full cluster member yet (WeaklyUp: the leader cannot move it Up while a member is unreachable)"),
+        MemberStatus.Down => new(false, "downed by the cluster (Down)"),
+        MemberStatus.Removed => new(false, "removed from the cluster (Removed)"),
+        // Leaving, Exiting, and the statuses of a cluster-wide shutdown.
+        { } leaving => new(false, $"leaving the cluster ({leaving})"),
+    };
+
+    /// <summary>Ok when both are; the reason of the one that is not, both reasons when neither or both are ok.</summary>
+    public HealthVerdict And(HealthVerdict other) => (Ok, other.Ok) switch
+    {
+        (true, false) => other,
+        (false, true) => this,
+        _ => new(Ok, $"{Reason}; {other.Reason}"),
+    };
 
     private static string Scope(string? ns) => ns is null ? "all namespaces" : $"namespace {ns}";
 }

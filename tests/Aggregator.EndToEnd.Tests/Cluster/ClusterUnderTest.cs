@@ -89,6 +89,18 @@ public sealed class ClusterUnderTest : IAsyncDisposable
         host.Dispose();
     }
 
+    /// <summary>
+    /// Starts member <paramref name="member"/> with the addresses of <paramref name="seeds"/> (member indexes, whether
+    /// they run or not) as its only seeds, and waits for nothing: a seed where nothing listens leaves it unjoined.
+    /// </summary>
+    public Task StartWithSeedsAsync(int member, params int[] seeds) => StartMemberAsync(member, seeds);
+
+    /// <summary>The remoting address of member <paramref name="member"/>, running or not.</summary>
+    public string AddressOf(int member) => $"akka.tcp://aggregator@127.0.0.1:{_ports[member].ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>The base address of member <paramref name="member"/>'s /metrics, /healthz and /readyz.</summary>
+    public Uri MetricsUri(int member) => new($"http://127.0.0.1:{Runtime(member).MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
+
     public AggregatorRuntime Runtime(int member) => _members[member]!.Services.GetRequiredService<AggregatorRuntime>();
 
     /// <summary>How many members <paramref name="member"/> sees Up.</summary>
@@ -157,14 +169,16 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     private int MembersKnown(int member) =>
         Runtime(member).System is { } system ? Akka.Cluster.Cluster.Get(system).State.Members.Count : 0;
 
-    private async Task StartMemberAsync(int member)
+    private Task StartMemberAsync(int member) => StartMemberAsync(member, [.. Enumerable.Range(0, _ports.Length)]);
+
+    private async Task StartMemberAsync(int member, int[] seeds)
     {
         var overrides = new Dictionary<string, string?>
         {
             ["Aggregator:Mode"] = "cluster",
             ["Aggregator:Cluster:Hostname"] = "127.0.0.1",
             ["Aggregator:Cluster:Port"] = _ports[member].ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Aggregator:Cluster:Seeds"] = string.Join(",", _ports.Select(p => $"akka.tcp://aggregator@127.0.0.1:{p}")),
+            ["Aggregator:Cluster:Seeds"] = string.Join(",", seeds.Select(AddressOf)),
             ["Aggregator:Cluster:ReannounceSeconds"] = "0.5",
             ["Aggregator:Cluster:StableAfterSeconds"] = "3",
             ["Aggregator:Cluster:HandOffFlushSeconds"] = "5",

@@ -1,5 +1,6 @@
 using Aggregator.Actors.Discovery;
 using Aggregator.Host.Operations;
+using Akka.Cluster;
 using Xunit;
 
 namespace Aggregator.Tests.Operations;
@@ -61,5 +62,49 @@ public sealed class HealthVerdictTests
         Assert.Equal("the pod watch of namespace web is not established", HealthVerdict.Readiness([shop, web], 2).Reason);
         Assert.Equal("1 pod watcher(s) did not answer", HealthVerdict.Readiness([shop, null], 2).Reason);
         Assert.Equal("the pod watchers have not started", HealthVerdict.Readiness([], 1).Reason);
+    }
+
+    [Fact]
+    public void A_cluster_member_is_ready_only_when_Up_and_says_in_words_why_not()
+    {
+        const string NotJoined = "no seed node has let it join: akka.tcp://aggregator@10.0.0.5:4053";
+
+        Assert.Equal(new HealthVerdict(true, "a cluster member (Up)"), HealthVerdict.Membership(MemberStatus.Up, NotJoined));
+        Assert.Equal(
+            new HealthVerdict(false, "not a cluster member yet (no seed node has let it join: akka.tcp://aggregator@10.0.0.5:4053)"),
+            HealthVerdict.Membership(null, NotJoined));
+        Assert.Equal("not a cluster member yet (Joining: the leader has not moved it Up)", HealthVerdict.Membership(MemberStatus.Joining, NotJoined).Reason);
+        Assert.Equal("leaving the cluster (Leaving)", HealthVerdict.Membership(MemberStatus.Leaving, NotJoined).Reason);
+        Assert.Equal("leaving the cluster (Exiting)", HealthVerdict.Membership(MemberStatus.Exiting, NotJoined).Reason);
+        Assert.Equal("downed by the cluster (Down)", HealthVerdict.Membership(MemberStatus.Down, NotJoined).Reason);
+        Assert.Equal("removed from the cluster (Removed)", HealthVerdict.Membership(MemberStatus.Removed, NotJoined).Reason);
+        Assert.All(
+            new MemberStatus?[] { null, MemberStatus.Joining, MemberStatus.Leaving, MemberStatus.Exiting, MemberStatus.Down, MemberStatus.Removed },
+            status => Assert.False(HealthVerdict.Membership(status, NotJoined).Ok));
+    }
+
+    [Fact]
+    public void A_weakly_up_member_is_not_ready_as_the_split_brain_resolver_does_not_count_it_in_a_majority()
+    {
+        var verdict = HealthVerdict.Membership(MemberStatus.WeaklyUp, "unused");
+
+        Assert.False(verdict.Ok);
+        Assert.Equal("not a full cluster member yet (WeaklyUp: the leader cannot move it Up while a member is unreachable)", verdict.Reason);
+    }
+
+    [Fact]
+    public void Cluster_readiness_needs_the_membership_and_the_watches_and_names_every_reason_that_fails()
+    {
+        var up = HealthVerdict.Membership(MemberStatus.Up, "unused");
+        var joining = HealthVerdict.Membership(MemberStatus.Joining, "unused");
+        var watching = HealthVerdict.Readiness([new WatchStatus(null, true, 4, "7") { Established = true }], 1);
+        var refused = HealthVerdict.Readiness([new WatchStatus(null, true, 0, null) { Established = false }], 1);
+
+        Assert.Equal(new HealthVerdict(true, "a cluster member (Up); watching all namespaces (4 pods)"), up.And(watching));
+        Assert.Equal(joining, joining.And(watching));
+        Assert.Equal(refused, up.And(refused));
+        Assert.Equal(
+            new HealthVerdict(false, "not a cluster member yet (Joining: the leader has not moved it Up); the pod watch of all namespaces is not established"),
+            joining.And(refused));
     }
 }
