@@ -151,7 +151,7 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
         {
             try
             {
-                return await watcher.Ask<WatchStatus>(GetWatchStatus.Instance, AskTimeout).ConfigureAwait(false);
+                return await watcher.Ask<WatchStatus>(GetWatchStatus.Instance, MetricsEndpoint.ReadinessAskTimeout).ConfigureAwait(false);
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {

@@ -7,4 +7,11 @@ public sealed record MetricsEndpoint(IPAddress Address, int Port, TimeSpan Stuck
 {
     /// <summary>Every address (Prometheus and the kubelet's probes come from outside the pod), port 9102.</summary>
     public static readonly MetricsEndpoint Default = new(IPAddress.Any, 9102, TimeSpan.FromMinutes(5));
+
+    /// <summary>
+    /// How long /readyz waits for a pod watcher's answer before it counts it as not answering: shorter than the
+    /// readiness probe's timeoutSeconds (3 in k8s/), so that the probe receives the 503 and its reason rather than
+    /// giving up on the request first.
+    /// </summary>
+    public static readonly TimeSpan ReadinessAskTimeout = TimeSpan.FromSeconds(2);
 }
