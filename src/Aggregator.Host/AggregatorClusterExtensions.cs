@@ -56,13 +56,11 @@ public static class AggregatorClusterExtensions
         if (cluster.Bootstrap is { } bootstrap)
         {
             // No seeds: the members find each other through the Kubernetes API and Akka.Management's contact points.
-            configured = configured
-                .AddHocon(BootstrapHocon(cluster, bootstrap), HoconAddMode.Prepend)
-                .WithExtensions(typeof(ClusterBootstrapProvider));
+            configured = configured.AddHocon(BootstrapHocon(cluster, bootstrap), HoconAddMode.Prepend);
         }
 
         return configured
-            .WithRemoting(new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port })
+            .WithRemoting(new RemoteOptions { HostName = cluster.BindHostname, PublicHostName = cluster.Hostname, Port = cluster.Port })
             .WithClustering(new ClusterOptions
             {
                 Roles = [AdminReports.Role],
@@ -137,7 +135,13 @@ public static class AggregatorClusterExtensions
     /// this member's address, and the other members found as the pods matching the selector in this pod's namespace,
     /// each probed on its port named "management".
     /// </summary>
+    /// <remarks>
+    /// The extension is named in <c>akka.extensions</c>, where it starts Akka.Management's HTTP endpoint and the
+    /// bootstrap with the system. Akka.Hosting's <c>WithExtensions</c> would be lost: it becomes configuration only in
+    /// Akka.Hosting's own actor system factory, which <see cref="AggregatorActorSystem"/> replaces.
+    /// </remarks>
     public static string BootstrapHocon(ClusterSettings cluster, KubernetesBootstrap bootstrap) => string.Join('\n', [
+        $"akka.extensions = [\"{typeof(ClusterBootstrapProvider).FullName}, {typeof(ClusterBootstrapProvider).Assembly.GetName().Name}\"]",
         "akka.discovery.method = kubernetes-api",
         $"akka.discovery.kubernetes-api.pod-label-selector = \"{bootstrap.Selector}\"",
         $"akka.management.http.hostname = \"{cluster.Hostname}\"",

@@ -87,11 +87,18 @@ public sealed record AggregatorSettings(
             Cluster = options.Mode?.Trim().ToUpperInvariant() switch
             {
                 null or "" or "NAMESPACE" => null,
-                "CLUSTER" => ClusterSettings.From(options.Cluster),
+                "CLUSTER" => Runnable(ClusterSettings.From(options.Cluster)),
                 _ => throw new ConfigurationException($"MODE (Aggregator:Mode) is '{options.Mode}': expected namespace or cluster"),
             },
         };
     }
+
+    private static ClusterSettings Runnable(ClusterSettings cluster) =>
+        cluster.Bootstrap is null || ManagementHttp.CanRun
+            ? cluster
+            : throw new ConfigurationException(
+                "CLUSTER_SEEDS (Aggregator:Cluster:Seeds) is empty, which asks for cluster bootstrap through Akka.Management, whose HTTP endpoint this build "
+                + "cannot run (Akka.Http.Shim 1.5.73 needs Ceen.Httpd 0.9.9; the build has another version): set CLUSTER_SEEDS, as k8s/cluster does");
 
     /// <summary>The admin endpoint; off loopback only with a token, since it shows what the aggregator reads.</summary>
     public static AdminEndpoint ResolveAdmin(AdminOptions options)

@@ -14,6 +14,13 @@ public sealed record ClusterSettings(
     /// <summary>The actor system's name: seed addresses must name it.</summary>
     public const string SystemName = "aggregator";
 
+    /// <summary>
+    /// Where remoting listens: the <see cref="Hostname"/> when it is an address; every address when it is a name (a
+    /// StatefulSet member's DNS record, which the seeds name and the member advertises, but which need not resolve yet
+    /// when the member starts).
+    /// </summary>
+    public string BindHostname => System.Net.IPAddress.TryParse(Hostname, out _) ? Hostname : "0.0.0.0";
+
     /// <summary>Without seeds, how Akka.Management cluster bootstrap finds the other members through the Kubernetes API; null with seeds.</summary>
     public KubernetesBootstrap? Bootstrap { get; init; }
 

@@ -4,9 +4,9 @@ using Aggregator.Host;
 namespace Aggregator.Deployment.Tests;
 
 /// <summary>
-/// The cluster deployment (k8s/cluster): RBAC exactly what tailing every namespace and Kubernetes API discovery need,
-/// three members that bootstrap without seeds, a disruption budget, and a network policy that keeps remoting and
-/// management among the members.
+/// The cluster deployment (k8s/cluster): RBAC exactly what tailing every namespace needs, three members of a
+/// StatefulSet that find each other by name (the first two are the seeds), a disruption budget, and a network policy
+/// that keeps remoting among the members.
 /// </summary>
 public sealed class ClusterModeManifestTests
 {
@@ -30,61 +30,85 @@ public sealed class ClusterModeManifestTests
     }
 
     [Fact]
-    public void Discovery_gets_exactly_pods_list_in_the_aggregators_own_namespace()
+    public void The_cluster_role_is_bound_to_the_service_account_the_members_run_as_and_nothing_else_is_granted()
     {
-        var role = Assert.Single(Objects, o => o.Text("kind") == "Role");
-
-        Assert.Equal(new HashSet<(string, string, string)> { ("", "pods", "list") }, Grants(role));
-        Assert.Equal(Deployment().Text("metadata/namespace"), role.Text("metadata/namespace"));
-    }
-
-    [Fact]
-    public void Both_roles_are_bound_to_the_service_account_the_deployment_runs_as_and_nothing_else_is_granted()
-    {
-        var deployment = Deployment();
-        var ns = deployment.Text("metadata/namespace");
-        var account = deployment.Text("spec/template/spec/serviceAccountName");
+        var members = StatefulSet();
+        var ns = members.Text("metadata/namespace");
+        var account = members.Text("spec/template/spec/serviceAccountName");
         Assert.Contains(Objects, o => o.Text("kind") == "ServiceAccount" && o.Text("metadata/name") == account && o.Text("metadata/namespace") == ns);
-        Assert.Equal(["ClusterRole", "Role"], Objects.Where(o => o.Text("kind") is "ClusterRole" or "Role").Select(o => o.Text("kind")!).Order());
+        Assert.Equal(["ClusterRole"], Objects.Where(o => o.Text("kind") is "ClusterRole" or "Role").Select(o => o.Text("kind")!));
+        Assert.DoesNotContain(Objects, o => o.Text("kind") == "RoleBinding");
 
-        foreach (var (bindingKind, roleKind) in new[] { ("ClusterRoleBinding", "ClusterRole"), ("RoleBinding", "Role") })
-        {
-            var binding = Assert.Single(Objects, o => o.Text("kind") == bindingKind);
-            Assert.Equal(roleKind, binding.Text("roleRef/kind"));
-            Assert.Contains(Objects, o => o.Text("kind") == roleKind && o.Text("metadata/name") == binding.Text("roleRef/name"));
-            var subject = Assert.Single(binding.Items("subjects"));
-            Assert.Equal("ServiceAccount", subject.Text("kind"));
-            Assert.Equal(account, subject.Text("name"));
-            Assert.Equal(ns, subject.Text("namespace") ?? binding.Text("metadata/namespace"));
-        }
+        var binding = Assert.Single(Objects, o => o.Text("kind") == "ClusterRoleBinding");
+        Assert.Equal("ClusterRole", binding.Text("roleRef/kind"));
+        Assert.Contains(Objects, o => o.Text("kind") == "ClusterRole" && o.Text("metadata/name") == binding.Text("roleRef/name"));
+        var subject = Assert.Single(binding.Items("subjects"));
+        Assert.Equal("ServiceAccount", subject.Text("kind"));
+        Assert.Equal(account, subject.Text("name"));
+        Assert.Equal(ns, subject.Text("namespace"));
     }
 
     [Fact]
-    public void Three_members_in_cluster_mode_over_every_namespace_reachable_at_their_pod_ip_without_seeds()
+    public void Three_members_in_cluster_mode_over_every_namespace_whose_first_two_are_the_seeds_by_their_stable_names()
     {
-        var deployment = Deployment();
-        var container = NamespaceModeManifestTests.Aggregator(deployment);
-        var env = container.Items("env").ToDictionary(e => e.Text("name")!);
+        var members = StatefulSet();
+        var container = NamespaceModeManifestTests.Aggregator(members);
+        var env = container.Items("env").Select(e => (Name: e.Text("name")!, Entry: e)).ToList();
+        var byName = env.ToDictionary(e => e.Name, e => e.Entry);
 
-        Assert.Equal("3", deployment.Text("spec/replicas"));
-        Assert.Equal("cluster", env["MODE"].Text("value"));
-        Assert.Equal("*", env["NAMESPACE"].Text("value"));
-        Assert.Equal("status.podIP", env["POD_IP"].Text("valueFrom/fieldRef/fieldPath"));
-        Assert.Equal("Aggregator:Cluster:Hostname", LegacyEnvironment.Keys["POD_IP"]);
-        Assert.False(env.ContainsKey("CLUSTER_SEEDS"), "with seeds the members would not bootstrap through the Kubernetes API");
+        Assert.Equal("3", members.Text("spec/replicas"));
+        Assert.Equal("cluster", byName["MODE"].Text("value"));
+        Assert.Equal("*", byName["NAMESPACE"].Text("value"));
+        // Each member advertises its own record of the headless Service, which the seed addresses name exactly.
+        var service = Assert.Single(Objects, o => o.Text("kind") == "Service");
+        var domain = $"{service.Text("metadata/name")}.$(POD_NAMESPACE).svc";
+        Assert.Equal(service.Text("metadata/name"), members.Text("spec/serviceName"));
+        Assert.Equal("None", service.Text("spec/clusterIP"));
+        Assert.Equal("true", service.Text("spec/publishNotReadyAddresses"));
+        Assert.Equal(MemberLabels, Labels(service.At("spec/selector")));
+        Assert.Equal($"$(POD_NAME).{domain}", byName["Aggregator__Cluster__Hostname"].Text("value"));
+        Assert.Equal("metadata.name", byName["POD_NAME"].Text("valueFrom/fieldRef/fieldPath"));
+        Assert.Equal("metadata.namespace", byName["POD_NAMESPACE"].Text("valueFrom/fieldRef/fieldPath"));
+        var name = members.Text("metadata/name");
+        Assert.Equal(
+            [$"akka.tcp://aggregator@{name}-0.{domain}:4053", $"akka.tcp://aggregator@{name}-1.{domain}:4053"],
+            byName["CLUSTER_SEEDS"].Text("value")!.Split(','));
+        // Kubernetes expands $(VAR) only from variables defined before it.
+        foreach (var (index, entry) in env.Select((e, i) => (i, e.Entry)))
+        {
+            foreach (var used in System.Text.RegularExpressions.Regex.Matches(entry.Text("value") ?? string.Empty, @"\$\((\w+)\)").Select(m => m.Groups[1].Value))
+            {
+                Assert.Contains(used, env.Take(index).Select(e => e.Name));
+            }
+        }
+
+        Assert.False(byName.ContainsKey("POD_IP"), "the members reach each other by name, not by the address a restart changes");
         var ports = container.Items("ports").ToDictionary(p => p.Text("name")!, p => p.Text("containerPort"));
         Assert.Equal("4053", ports["remoting"]);
-        Assert.Equal("4053", env["REMOTING_PORT"].Text("value"));
-        // Cluster bootstrap probes the port named "management", which must be where Akka.Management listens.
-        Assert.Equal("8558", ports["management"]);
-        Assert.Equal(new ClusterModeOptions().ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture), ports["management"]);
+        Assert.Equal("4053", byName["REMOTING_PORT"].Text("value"));
         Assert.Equal("9102", ports["metrics"]);
-        // The discovery selector the aggregator uses by default finds exactly this Deployment's pods.
-        var selector = new ClusterModeOptions().DiscoverySelector.Split(',').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
-        Assert.Equal(MemberLabels, selector);
-        Assert.Equal(MemberLabels, Labels(deployment.At("spec/template/metadata/labels")));
+        Assert.Equal(MemberLabels, Labels(members.At("spec/template/metadata/labels")));
+        Assert.Equal("Parallel", members.Text("spec/podManagementPolicy"));
         // A leaving member hands off and then flushes, each within the grace.
-        Assert.True(int.Parse(deployment.Text("spec/template/spec/terminationGracePeriodSeconds")!, System.Globalization.CultureInfo.InvariantCulture) > 2 * new AggregatorOptions().ShutdownGraceSeconds);
+        Assert.True(int.Parse(members.Text("spec/template/spec/terminationGracePeriodSeconds")!, System.Globalization.CultureInfo.InvariantCulture) > 2 * new AggregatorOptions().ShutdownGraceSeconds);
+    }
+
+    [Fact]
+    public void The_seed_settings_of_the_manifest_are_ones_the_aggregator_accepts()
+    {
+        var members = StatefulSet();
+        var env = NamespaceModeManifestTests.Aggregator(members).Items("env").ToDictionary(e => e.Text("name")!, e => e.Text("value"));
+        string Expanded(string variable) => env[variable]!.Replace("$(POD_NAME)", "log-aggregator-2", StringComparison.Ordinal)
+            .Replace("$(POD_NAMESPACE)", "logging", StringComparison.Ordinal);
+
+        var cluster = ClusterSettings.From(new ClusterModeOptions
+        {
+            Hostname = Expanded("Aggregator__Cluster__Hostname"), Seeds = Expanded("CLUSTER_SEEDS"), Port = 4053,
+        });
+
+        Assert.Null(cluster.Bootstrap);
+        Assert.Equal("log-aggregator-2.log-aggregator.logging.svc", cluster.Hostname);
+        Assert.Equal("0.0.0.0", cluster.BindHostname);
     }
 
     [Fact]
@@ -97,7 +121,7 @@ public sealed class ClusterModeManifestTests
     }
 
     [Fact]
-    public void Only_the_members_reach_remoting_and_management_while_the_metrics_port_stays_open()
+    public void Only_the_members_reach_remoting_while_the_metrics_port_stays_open()
     {
         var policy = Assert.Single(Objects, o => o.Text("kind") == "NetworkPolicy");
 
@@ -110,12 +134,12 @@ public sealed class ClusterModeManifestTests
         Assert.Null(peer.At("namespaceSelector"));
         Assert.Null(peer.At("ipBlock"));
         Assert.Equal(MemberLabels, Labels(peer.At("podSelector/matchLabels")));
-        Assert.Equal(["4053", "8558"], members.Items("ports").Select(p => p.Text("port")!).Order());
+        Assert.Equal(["4053"], members.Items("ports").Select(p => p.Text("port")!));
         var open = Assert.Single(rules, r => r.At("from") is null);
         Assert.Equal(["9102"], open.Items("ports").Select(p => p.Text("port")!));
     }
 
-    private static JsonObject Deployment() => Assert.Single(NamespaceModeManifestTests.Deployments(Objects));
+    private static JsonObject StatefulSet() => Assert.Single(Objects, o => o.Text("kind") == "StatefulSet");
 
     private static Dictionary<string, string> Labels(JsonNode? labels) =>
         ((JsonObject)labels!).ToDictionary(l => l.Key, l => l.Value.Text("")!);

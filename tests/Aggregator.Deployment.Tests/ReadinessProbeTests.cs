@@ -17,7 +17,8 @@ public sealed class ReadinessProbeTests
     [MemberData(nameof(Deployments))]
     public void The_readiness_probe_waits_longer_than_readyz_waits_for_a_watcher_so_it_receives_the_reason(string kustomization)
     {
-        var deployments = NamespaceModeManifestTests.Deployments(Kustomize.Build(kustomization));
+        // The namespace mode's Deployment, the cluster mode's StatefulSet.
+        var deployments = Kustomize.Build(kustomization).Where(o => o.Text("kind") is "Deployment" or "StatefulSet").ToList();
         Assert.NotEmpty(deployments);
         foreach (var deployment in deployments)
         {

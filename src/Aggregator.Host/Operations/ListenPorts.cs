@@ -42,11 +42,7 @@ public static class ListenPorts
             yield break;
         }
 
-        // A host name is resolved by Akka.Remote itself, which then says what failed; only addresses are checked here.
-        if (IPAddress.TryParse(cluster.Hostname, out var remoting))
-        {
-            yield return ("cluster's remoting", remoting, cluster.Port, "REMOTING_PORT", "POD_IP (Aggregator:Cluster:Hostname)");
-        }
+        yield return ("cluster's remoting", IPAddress.Parse(cluster.BindHostname), cluster.Port, "REMOTING_PORT", "POD_IP (Aggregator:Cluster:Hostname)");
 
         if (cluster.Bootstrap is { } bootstrap)
         {

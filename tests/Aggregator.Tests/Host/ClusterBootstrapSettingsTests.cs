@@ -1,5 +1,6 @@
 using Aggregator.Host;
 using Akka.Configuration;
+using Microsoft.Extensions.Configuration;
 using Xunit;
 
 namespace Aggregator.Tests.Host;
@@ -27,9 +28,46 @@ public sealed class ClusterBootstrapSettingsTests
         Assert.Equal("akka.discovery", discovery.GetString("discovery-method"));
         Assert.Equal("management", discovery.GetString("port-name"));
         Assert.Equal(2, discovery.GetInt("required-contact-point-nr"));
-        // The discovery and bootstrap implementations the configuration names are deployed with the aggregator.
+        // The discovery and bootstrap implementations the configuration names are deployed with the aggregator, and
+        // the bootstrap starts with the system as an extension named in the configuration itself (Akka.Hosting's
+        // extension list is not read by the aggregator's own actor system factory).
         Assert.NotNull(Type.GetType("Akka.Discovery.KubernetesApi.KubernetesApiServiceDiscovery, Akka.Discovery.KubernetesApi"));
-        Assert.NotNull(Type.GetType("Akka.Management.Cluster.Bootstrap.ClusterBootstrapProvider, Akka.Management"));
+        Assert.Equal(typeof(Akka.Management.Cluster.Bootstrap.ClusterBootstrapProvider), Type.GetType(Assert.Single(config.GetStringList("akka.extensions"))));
+    }
+
+    [Fact]
+    public void Without_seeds_a_build_that_cannot_run_the_management_endpoint_refuses_cluster_mode_in_one_line_naming_the_seeds()
+    {
+        var directory = Directory.CreateTempSubdirectory("aggregator-bootstrap-");
+        using var removed = new Removed(directory);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Aggregator:Kubernetes:Kubeconfig"] = TestKubeconfig.Write(directory.FullName),
+            ["Aggregator:Mode"] = "cluster",
+            ["Aggregator:Cluster:Hostname"] = "10.1.2.3",
+        }).Build();
+
+        if (ManagementHttp.CanRun)
+        {
+            Assert.NotNull(AggregatorSettings.From(configuration).Cluster?.Bootstrap);
+            return;
+        }
+
+        var error = Assert.Throws<Aggregator.Host.ConfigurationException>(() => AggregatorSettings.From(configuration));
+        Assert.StartsWith("CLUSTER_SEEDS (Aggregator:Cluster:Seeds) is empty", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", "10.1.2.3")]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    [InlineData("log-aggregator-0.log-aggregator.logging.svc", "0.0.0.0")]
+    public void A_member_advertised_by_name_listens_on_every_address_and_one_advertised_by_address_on_that_one(string hostname, string bound)
+    {
+        var cluster = ClusterSettings.From(new ClusterModeOptions { Hostname = hostname, Seeds = "akka.tcp://aggregator@10.0.0.5:4053" });
+
+        Assert.Equal(hostname, cluster.Hostname);
+        Assert.Equal(bound, cluster.BindHostname);
     }
 
     [Fact]
@@ -62,5 +100,10 @@ public sealed class ClusterBootstrapSettingsTests
             () => ClusterSettings.From(new ClusterModeOptions { Seeds = "akka.tcp://aggregator@10.0.0.5:4053", StableAfterSeconds = seconds }));
 
         Assert.StartsWith("Aggregator:Cluster:StableAfterSeconds is ", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class Removed(DirectoryInfo directory) : IDisposable
+    {
+        public void Dispose() => directory.Delete(recursive: true);
     }
 }
