@@ -232,18 +232,30 @@ public sealed record AggregatorSettings(
             throw new ConfigurationException($"LOKI_URL is '{options.Url}': expected an http:// or https:// URL such as http://loki:3100");
         }
 
-        if (options.Username is not null && options.Password is null)
+        var (username, password) = (options.Username, options.Password);
+        if (url.UserInfo.Length > 0)
+        {
+            // As Go's HTTP client, and so Promtail, takes them: basic authentication, and gone from the URL that is
+            // shown and logged (ctl status, every failed push's warning).
+            (username, password, url) = CredentialsOf(url);
+            if (options.Username is not null || options.Password is not null)
+            {
+                throw new ConfigurationException("LOKI_URL carries a user and password, and Aggregator:Loki:Username or Password is set too: give them once");
+            }
+        }
+
+        if (username is not null && password is null)
         {
             throw new ConfigurationException("Aggregator:Loki:Username is set without Aggregator:Loki:Password");
         }
 
-        if (options.Password is not null && options.Username is null)
+        if (password is not null && username is null)
         {
             throw new ConfigurationException("Aggregator:Loki:Password is set without Aggregator:Loki:Username");
         }
 
         // A request carries one Authorization header: of two ways to fill it, one would be dropped without a word.
-        if (options.Username is not null && (options.BearerToken is not null || options.BearerTokenFile is not null))
+        if (username is not null && (options.BearerToken is not null || options.BearerTokenFile is not null))
         {
             throw new ConfigurationException(
                 "Aggregator:Loki:Username and a bearer token (BearerToken or BearerTokenFile) are both set: Loki is sent one Authorization header, so give one of them");
@@ -273,13 +285,29 @@ public sealed record AggregatorSettings(
         {
             PushUri = PushUri(url),
             TenantId = options.TenantId,
-            Username = options.Username,
-            Password = options.Password,
+            Username = username,
+            Password = password,
             BearerToken = options.BearerToken,
             BearerTokenFile = options.BearerTokenFile,
             CaFile = options.CaFile,
             RequestTimeout = TimeSpan.FromSeconds(Positive(options.TimeoutSeconds, "Aggregator:Loki:TimeoutSeconds")),
         };
+    }
+
+    /// <summary>The user and password a URL carries (user:password@host), and the URL without them; refused, without echoing it, when there is no password.</summary>
+    private static (string User, string Password, Uri Url) CredentialsOf(Uri url)
+    {
+        var separator = url.UserInfo.IndexOf(':', StringComparison.Ordinal);
+        if (separator < 0)
+        {
+            throw new ConfigurationException(
+                "LOKI_URL carries a user without a password: expected http://user:password@host:3100, or Aggregator:Loki:Username and Aggregator:Loki:Password");
+        }
+
+        return (
+            Uri.UnescapeDataString(url.UserInfo[..separator]),
+            Uri.UnescapeDataString(url.UserInfo[(separator + 1)..]),
+            new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri);
     }
 
     // A file that holds no certificate would leave Loki's certificate trusted by nothing: every push refused, for ever.

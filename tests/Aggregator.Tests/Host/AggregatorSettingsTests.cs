@@ -219,6 +219,31 @@ public sealed class AggregatorSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_user_and_password_in_LOKI_URL_are_basic_authentication_and_leave_the_url()
+    {
+        var settings = From(new Dictionary<string, string?> { ["Aggregator:Loki:Url"] = "https://us%40er:p%3As3cret@logs.example.com/gateway/" });
+
+        Assert.Equal("us@er", settings.Loki?.Username);
+        Assert.Equal("p:s3cret", settings.Loki?.Password);
+        Assert.Equal(new Uri("https://logs.example.com/gateway/loki/api/v1/push"), settings.Loki?.PushUri);
+        Assert.DoesNotContain("s3cret", settings.Loki!.PushUri.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://user@loki:3100", null, "LOKI_URL carries a user without a password")]
+    [InlineData("http://user:s3cret@loki:3100", "other", "LOKI_URL carries a user and password, and Aggregator:Loki:Username or Password is set too")]
+    public void Credentials_in_LOKI_URL_that_cannot_be_used_are_refused_without_echoing_them(string url, string? username, string expected)
+    {
+        var message = Refused(new Dictionary<string, string?>
+        {
+            ["Aggregator:Loki:Url"] = url, ["Aggregator:Loki:Username"] = username, ["Aggregator:Loki:Password"] = username is null ? null : "x",
+        });
+
+        Assert.StartsWith(expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_username_without_a_password_is_refused()
     {
         var message = Refused(new Dictionary<string, string?>
