@@ -185,6 +185,9 @@ public sealed class ShippingCounters
 
     internal void TailReopened() => _series.TailRestarts.Inc();
 
+    /// <summary>Log streams reopened after a failure, an early end or a stall (for tests).</summary>
+    internal double TailRestarts => _series.TailRestarts.Value;
+
     internal void WatchRestarted() => _series.WatchRestarts.Inc();
 
     private void Settled() => Interlocked.Exchange(ref _lastSettledTicks, DateTime.UtcNow.Ticks);

@@ -39,6 +39,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private long _linesAtOpen;
     private long _lastReadSeenMs;
     private int _reopens;
+    private bool _followEnded;
     private int _failedDrains;
     private long _drainFailingSinceMs;
     private string? _lastError;
@@ -137,6 +138,15 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private void Decide(V1Pod? pod)
     {
         _step = TailDecision.Next(pod, _target);
+        if (_followEnded)
+        {
+            _followEnded = false;
+            if (_step == TailStep.Follow)
+            {
+                CountReopen();
+            }
+        }
+
         if (_step == TailStep.Stop)
         {
             _log.Info("Finished tailing {0}: {1} lines read", _target, _progress.Lines);
@@ -214,10 +224,15 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
             return;
         }
 
-        if (!confirming)
+        if (ended.Error is null && !ended.Reopen && _step == TailStep.Follow)
         {
-            _reopens++;
-            _dependencies.Counters.TailReopened();
+            // A follow stream that ended cleanly: the instance exited (the normal end, drained next) or the stream was
+            // cut early (the kubelet's 4-hour limit, a proxy's idle cut). The pod tells which (Decide).
+            _followEnded = true;
+        }
+        else if (!confirming)
+        {
+            CountReopen();
         }
 
         if (ended.Error is not null)
@@ -234,6 +249,13 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         var delay = ended.Reopen || (progressed && ended.Error is null) ? TimeSpan.Zero : _backoff.NextDelay();
         _phase = "reopening";
         Timers.StartSingleTimer(CheckPod.Instance, CheckPod.Instance, delay);
+    }
+
+    /// <summary>A stream reopened after a failure, a stall or an early end: what the restarts metric and the tail's state count.</summary>
+    private void CountReopen()
+    {
+        _reopens++;
+        _dependencies.Counters.TailReopened();
     }
 
     /// <summary>Counts a drain that read nothing and failed; true once it has failed often enough, and long enough, to stop.</summary>
