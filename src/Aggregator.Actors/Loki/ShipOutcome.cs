@@ -22,4 +22,15 @@ public sealed record ShipOutcome(ShipResult Result, int StatusCode, string Messa
 {
     /// <summary>Delivered with status 204.</summary>
     public static readonly ShipOutcome Delivered = new(ShipResult.Delivered, 204, string.Empty);
+
+    /// <summary>Whether Loki took the attempt as a push: stored it, judged its entries, or throttled it.</summary>
+    /// <remarks>
+    /// A 2xx, and the refusals that are Loki judging what was sent (400: entries too old, too long…; 413: too large
+    /// a request; 422: no streams), show a Loki that works. Every other answer means nothing can ship until something
+    /// changes: 401 and 403 (credentials, tenant), 404 (a wrong URL path), 5xx and no answer at all. A 429 counts as
+    /// up: it is Loki answering as designed, enforcing the tenant's ingestion limits, and the pushes go through once
+    /// the rate drops; its retries show in aggregator_push_retries_total. Counted down, it would page for "Loki is
+    /// down" when what is needed is a higher limit.
+    /// </remarks>
+    public bool TakenByLoki => Result is not ShipResult.Retryable || StatusCode == 429;
 }

@@ -82,7 +82,7 @@ public sealed class ShippingCounters
     /// <summary>Text of the last failed push, or null when the last push worked.</summary>
     public string? LastPushError { get; private set; }
 
-    /// <summary>Whether the last push attempt reached Loki without a 5xx or a connection failure; null before the first attempt.</summary>
+    /// <summary>Whether Loki took the last push attempt as a push (<see cref="ShipOutcome.TakenByLoki"/>); null before the first attempt.</summary>
     public bool? LokiReachable => Volatile.Read(ref _lokiUp) switch { -1 => null, var up => up == 1 };
 
     /// <summary>When a push was last settled (or the counters were created), UTC.</summary>
@@ -161,9 +161,9 @@ public sealed class ShippingCounters
     internal void Attempted(TimeSpan duration, ShipOutcome outcome)
     {
         _series.PushDuration.Observe(duration.TotalSeconds);
-        var reached = outcome.StatusCode is > 0 and < 500;
-        Volatile.Write(ref _lokiUp, reached ? 1 : 0);
-        _series.LokiUp.Set(reached ? 1 : 0);
+        var up = outcome.TakenByLoki;
+        Volatile.Write(ref _lokiUp, up ? 1 : 0);
+        _series.LokiUp.Set(up ? 1 : 0);
         Interlocked.Exchange(ref _lastAttemptTicks, DateTime.UtcNow.Ticks);
     }
 
@@ -280,7 +280,11 @@ public sealed class ShippingCounters
             ActiveTails = metrics.CreateGauge("aggregator_active_tails", "Container instances being tailed.");
             TailRestarts = metrics.CreateCounter("aggregator_tail_restarts_total", "Log streams reopened after a failure, an early end or a stall.");
             WatchRestarts = metrics.CreateCounter("aggregator_watch_restarts_total", "Pod watches opened again after they ended (renewals, failures, relists after 410).");
-            LokiUp = metrics.CreateGauge("aggregator_loki_up", "1 when the last push attempt reached Loki and was not a 5xx or connection failure, else 0.");
+            LokiUp = metrics.CreateGauge(
+                "aggregator_loki_up",
+                "1 when Loki took the last push attempt as a push (2xx; 400, 413 or 422 refusing entries; 429 throttling), 0 when it did not (401, 403, 404, 5xx, no answer), NaN before the first push.");
+            // Unknown until a push says otherwise: a quiet namespace may push nothing for long, and 0 would read as Loki down.
+            LokiUp.Set(double.NaN);
             foreach (var reason in RejectionReasons.Known)
             {
                 EntriesRejected.WithLabels(reason);

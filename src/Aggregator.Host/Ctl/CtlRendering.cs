@@ -13,8 +13,9 @@ public static class CtlRendering
     {
         var loki = status.LokiReachable switch
         {
-            true => "reachable",
-            false => "NOT reachable",
+            // Not "reachable": a Loki that answers 401 or 404 to every push is reachable, and ships nothing.
+            true => "taking pushes",
+            false => "NOT taking pushes",
             null => "unknown (no push yet)",
         };
         new TextTable("FIELD", "VALUE")

@@ -3,6 +3,10 @@ namespace Aggregator.Host.Operations;
 // The admin endpoint's answers, serialised as JSON (camelCase) and read back by `aggregator ctl`.
 
 /// <summary><c>GET /v1/status</c>: the aggregator as a whole.</summary>
+/// <remarks>
+/// <see cref="LokiReachable"/> keeps its name for the clients that read it, and means Loki took the last push attempt
+/// as a push (aggregator_loki_up); null before the first attempt.
+/// </remarks>
 public sealed record StatusReport(
     string Mode,
     string Version,

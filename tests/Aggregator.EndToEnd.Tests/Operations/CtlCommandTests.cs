@@ -40,7 +40,7 @@ public sealed class CtlCommandTests
         Assert.Matches(@"(?m)^Tails running\s+2$", table);
         Assert.Matches(@"(?m)^Lines shipped\s+50 \(", table);
         Assert.Matches(@"(?m)^Buffered\s+.* of 16\.0 MiB", table);
-        Assert.Matches(@"(?m)^Loki\s+reachable$", table);
+        Assert.Matches(@"(?m)^Loki\s+taking pushes$", table);
         Assert.Matches(@"(?m)^Last push error\s+-$", table);
         Assert.Equal("namespace", json.GetProperty("mode").GetString());
         Assert.Equal(["shop"], json.GetProperty("namespaces").EnumerateArray().Select(e => e.GetString()));

@@ -56,6 +56,8 @@ public sealed partial class MetricsEndpointTests
         Assert.Contains("aggregator_lines_shipped_total{namespace=\"shop\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_entries_rejected_total{reason=\"too_old\"} 0", text, StringComparison.Ordinal);
         Assert.Equal(16 * 1024 * 1024, Value(text, "aggregator_buffer_capacity_bytes"));
+        // Nothing was pushed yet: whether Loki is up is not known, which 0 would misreport as down.
+        Assert.Contains("\naggregator_loki_up NaN\n", text, StringComparison.Ordinal);
         Assert.DoesNotMatch(HostSeries(), text);
     }
 
@@ -111,6 +113,31 @@ public sealed partial class MetricsEndpointTests
         Assert.Equal(0, Value(text, "aggregator_loki_up"));
         Assert.True(Value(text, "aggregator_buffered_bytes") > 0);
         Assert.True(Value(text, "aggregator_push_retries_total") >= 2);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Loki_refusing_every_push_as_unauthorized_is_down_in_metrics_and_ctl_status_and_unknown_before_the_first_push()
+    {
+        // A wrong password or tenant: Loki answers every push, and nothing ships.
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        test.Loki.EnqueueResponses(401, times: 1000, body: "no org id");
+        // What was read never ships: the stop need not wait the default 25 s for it.
+        await test.StartAggregatorAsync(("Aggregator:ShutdownGraceSeconds", "1"));
+        var quiet = await ScrapeAsync(test);
+        var quietStatus = await Ctl.AgainstAsync(test, "status");
+
+        test.Write(Ns, "web-0", "app", 10);
+        await AggregatorUnderTest.Eventually(() => test.Runtime.Counters.PushRetries >= 2, "pushes are retried");
+        var refused = await ScrapeAsync(test);
+        var refusedStatus = await Ctl.AgainstAsync(test, "status");
+
+        Assert.True(double.IsNaN(Value(quiet, "aggregator_loki_up")), "aggregator_loki_up before the first push");
+        Assert.Matches(@"(?m)^Loki\s+unknown \(no push yet\)$", quietStatus);
+        Assert.Equal(0, Value(refused, "aggregator_loki_up"));
+        Assert.Equal(0, Value(refused, "aggregator_lines_shipped_total{namespace=\"shop\"}"));
+        Assert.Matches(@"(?m)^Loki\s+NOT taking pushes$", refusedStatus);
     }
 
     [Fact(Timeout = 60_000)]

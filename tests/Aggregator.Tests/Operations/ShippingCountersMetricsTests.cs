@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Aggregator.Actors.Loki;
 using Aggregator.Actors.Pipeline;
@@ -15,7 +16,7 @@ public sealed class ShippingCountersMetricsTests
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    [Fact]
+    [Fact(Timeout = 10_000)]
     public async Task A_fresh_instance_exposes_the_unlabelled_series_and_every_rejection_reason_at_zero()
     {
         var counters = new ShippingCounters();
@@ -30,7 +31,7 @@ public sealed class ShippingCountersMetricsTests
                      "aggregator_pushes_total{result=\"delivered\"} 0", "aggregator_pushes_total{result=\"rejected\"} 0",
                      "aggregator_push_duration_seconds_count 0", "aggregator_batch_entries_count 0", "aggregator_buffered_bytes 0",
                      "aggregator_buffer_capacity_bytes 0", "aggregator_active_tails 0", "aggregator_tail_restarts_total 0",
-                     "aggregator_watch_restarts_total 0", "aggregator_loki_up 0",
+                     "aggregator_watch_restarts_total 0", "aggregator_loki_up NaN",
                  })
         {
             Assert.Contains(series, text, StringComparison.Ordinal);
@@ -123,18 +124,38 @@ public sealed class ShippingCountersMetricsTests
         Assert.Contains("aggregator_active_tails 0", await Exposition(counters), StringComparison.Ordinal);
     }
 
-    [Theory]
+    [Theory(Timeout = 10_000)]
+    [InlineData(200, true)]
     [InlineData(204, true)]
     [InlineData(400, true)]
+    [InlineData(413, true)]
+    [InlineData(422, true)]
     [InlineData(429, true)]
+    [InlineData(401, false)]
+    [InlineData(403, false)]
+    [InlineData(404, false)]
     [InlineData(500, false)]
-    [InlineData(0, false)]
-    public void Loki_counts_as_up_when_the_attempt_reached_it_without_a_5xx(int status, bool up)
+    [InlineData(503, false)]
+    public async Task Loki_counts_as_up_only_when_it_took_the_push_as_a_push(int status, bool up)
     {
         var counters = new ShippingCounters();
 
-        counters.Attempted(TimeSpan.Zero, new ShipOutcome(status is >= 200 and < 300 ? ShipResult.Delivered : ShipResult.Retryable, status, string.Empty));
+        counters.Attempted(TimeSpan.Zero, LokiClient.Classify((HttpStatusCode)status, "answer", retryAfter: null));
 
         Assert.Equal(up, counters.LokiReachable);
+        Assert.Contains($"aggregator_loki_up {(up ? 1 : 0)}\n", await Exposition(counters), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Loki_is_down_after_an_attempt_that_got_no_answer_and_unknown_before_any()
+    {
+        var counters = new ShippingCounters();
+        var before = await Exposition(counters);
+
+        counters.Attempted(TimeSpan.Zero, new ShipOutcome(ShipResult.Retryable, 0, "Connection refused"));
+
+        Assert.Contains("aggregator_loki_up NaN\n", before, StringComparison.Ordinal);
+        Assert.False(counters.LokiReachable);
+        Assert.Contains("aggregator_loki_up 0\n", await Exposition(counters), StringComparison.Ordinal);
     }
 }
