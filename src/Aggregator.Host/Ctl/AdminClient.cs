@@ -9,10 +9,13 @@ public sealed class AdminClient : IDisposable
     private readonly HttpClient _http;
     private readonly TimeSpan _timeout;
 
-    /// <summary>A client of the endpoint at <paramref name="address"/>:<paramref name="port"/>, sending <paramref name="token"/> as a bearer token when set.</summary>
-    public AdminClient(string address, int port, string? token, TimeSpan timeout)
+    /// <summary>
+    /// A client of the endpoint at <paramref name="host"/>:<paramref name="port"/>, sending <paramref name="token"/> as a
+    /// bearer token when set; <paramref name="host"/> as <see cref="AdminAddress.UrlHost"/> gives it.
+    /// </summary>
+    public AdminClient(string host, int port, string? token, TimeSpan timeout)
     {
-        Target = $"{(address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address)}:{port}";
+        Target = $"{host}:{port}";
         _timeout = timeout;
         _http = new HttpClient { BaseAddress = new Uri($"http://{Target}/"), Timeout = timeout };
         if (token is not null)

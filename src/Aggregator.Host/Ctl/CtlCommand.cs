@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Net;
+using System.Globalization;
 using System.Text.Json;
 using Aggregator.Host.Operations;
 
@@ -108,12 +108,9 @@ public static class CtlCommand
             throw new CtlException($"invalid configuration: {e.Message}");
         }
 
-        var address = parse.GetValue(Address) ?? admin.Address;
-        // An aggregator listening on every address is reached on loopback.
-        if (address is "*" or "0.0.0.0" or "::" or "[::]" || (IPAddress.TryParse(address, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any))))
-        {
-            address = "127.0.0.1";
-        }
+        var host = parse.GetValue(Address) is { } address
+            ? AdminAddress.UrlHost(address, "--address")
+            : AdminAddress.UrlHost(admin.Address, "invalid configuration: Aggregator:Admin:Address");
 
         var port = parse.GetValue(Port) ?? admin.Port;
         if (port is < 1 or > 65535)
@@ -121,10 +118,24 @@ public static class CtlCommand
             throw new CtlException($"the admin port is {port}: give the port the aggregator listens on (ADMIN_PORT or --port)");
         }
 
-        var token = parse.GetValue(Token) ?? (string.IsNullOrWhiteSpace(admin.Token) ? null : admin.Token.Trim());
+        var token = parse.GetValue(Token) is { } given
+            ? OneLine(given, "--token")
+            : string.IsNullOrWhiteSpace(admin.Token) ? null : OneLine(admin.Token.Trim(), "invalid configuration: ADMIN_TOKEN (Aggregator:Admin:Token)");
+
         var timeout = parse.GetValue(Timeout);
-        return new AdminClient(address, port, token, TimeSpan.FromSeconds(timeout is > 0 and < 3600 ? timeout : 10));
+        if (timeout is not (> 0 and <= 3600))
+        {
+            throw new CtlException($"--timeout is {timeout.ToString(CultureInfo.InvariantCulture)}: expected the seconds to wait for the answer, above 0 and at most 3600");
+        }
+
+        return new AdminClient(host, port, token, TimeSpan.FromSeconds(timeout));
     }
+
+    // A header value cannot hold a line break: HttpClient would refuse the token with an exception of its own.
+    private static string OneLine(string token, string source) =>
+        token.AsSpan().IndexOfAny('\r', '\n', '\0') < 0
+            ? token
+            : throw new CtlException($"{source} holds a line break: expected the admin token alone, on one line");
 
     private static string Query(params (string Name, string? Value)[] parameters)
     {

@@ -148,6 +148,45 @@ public sealed class CtlCommandTests
         Assert.StartsWith($"aggregator ctl: no aggregator is listening on 127.0.0.1:{port}", error, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 30_000)]
+    [InlineData("--address", "not an address", "--address is 'not an address': expected a host name or an IP address, such as 127.0.0.1, without a scheme or a port (--port sets the port)")]
+    [InlineData("--address", "http://x", "--address is 'http://x': expected a host name or an IP address")]
+    [InlineData("--address", "http://127.0.0.1:9110/", "--address is 'http://127.0.0.1:9110/': expected a host name or an IP address")]
+    [InlineData("--address", "127.0.0.1:9110", "--address is '127.0.0.1:9110': expected a host name or an IP address")]
+    [InlineData("--address", "[::1]:9110", "--address is '[::1]:9110': expected a host name or an IP address")]
+    [InlineData("--token", "s3cret\nmore", "--token holds a line break: expected the admin token alone, on one line")]
+    [InlineData("--timeout", "0", "--timeout is 0: expected the seconds to wait for the answer, above 0 and at most 3600")]
+    [InlineData("--timeout", "-1", "--timeout is -1: expected the seconds to wait for the answer, above 0 and at most 3600")]
+    public async Task A_bad_option_value_is_said_in_one_line_naming_the_option_and_exits_1(string option, string value, string message)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exitCode = await Program.RunAsync(["ctl", "status", option, value], output, error);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal(string.Empty, output.ToString());
+        var line = error.ToString().TrimEnd();
+        Assert.DoesNotContain('\n', line);
+        Assert.StartsWith("aggregator ctl: " + message, line, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_executable_says_a_bad_admin_address_in_one_line_whether_an_option_or_a_setting_gave_it()
+    {
+        var option = await ExecutableRun.RunAsync(["ctl", "status", "--address", "not an address"]);
+        var setting = await ExecutableRun.RunAsync(["ctl", "status"], environment: new Dictionary<string, string> { ["Aggregator__Admin__Address"] = "http://x" });
+
+        Assert.Equal(1, option.ExitCode);
+        Assert.Equal(
+            "aggregator ctl: --address is 'not an address': expected a host name or an IP address, such as 127.0.0.1, without a scheme or a port (--port sets the port)",
+            option.StandardError.TrimEnd());
+        Assert.Equal(1, setting.ExitCode);
+        Assert.Equal(
+            "aggregator ctl: invalid configuration: Aggregator:Admin:Address is 'http://x': expected a host name or an IP address, such as 127.0.0.1, without a scheme or a port (--port sets the port)",
+            setting.StandardError.TrimEnd());
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task With_a_token_the_admin_endpoint_answers_only_requests_that_carry_it()
     {
