@@ -1,16 +1,25 @@
 using Aggregator.Actors.Pipeline;
 using Akka.Actor;
+using Prometheus;
 
 namespace Aggregator.Host;
 
 /// <summary>The running aggregator's parts that outlive their creation: for status reports, health and shutdown.</summary>
 public sealed class AggregatorRuntime
 {
-    /// <summary>A runtime whose memory budget is <paramref name="budget"/>; the buffer gauges are read at each scrape.</summary>
+    /// <summary>
+    /// A runtime whose memory budget is <paramref name="budget"/>; the buffer gauges, and the process's and the .NET
+    /// runtime's own series, are read at each scrape.
+    /// </summary>
     public AggregatorRuntime(long budget)
     {
         Budget = new BufferBudget(budget);
         Counters.Registry.AddBeforeCollectCallback(() => Counters.Buffered(Budget.Used, Budget.Capacity));
+        // Operators size the aggregator by its RSS and CPU (process_working_set_bytes, process_cpu_seconds_total).
+        // Registered on this runtime's own registry, with a collector of its own, rather than taken from
+        // prometheus-net's process-wide default registry: several aggregators in one process (the tests) each get
+        // the same process's figures, and still never share a series of their own.
+        DotNetStats.Register(Counters.Registry);
     }
 
     /// <summary>Totals of what was read and shipped, and the Prometheus series.</summary>
