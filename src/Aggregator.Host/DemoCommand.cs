@@ -40,6 +40,16 @@ public static class DemoCommand
 
     private static async Task<int> RunAsync(DemoShape shape, bool verbose, string[] configurationArguments, CancellationToken cancellation)
     {
+        try
+        {
+            CommandLineSettings.Check(configurationArguments);
+        }
+        catch (ConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"aggregator: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return RunCommand.ConfigurationExitCode;
+        }
+
         await using var kubernetes = await KubernetesApiDouble.StartAsync(cancellationToken: cancellation).ConfigureAwait(false);
         var workDirectory = Directory.CreateTempSubdirectory("aggregator-demo-");
         try

@@ -15,6 +15,8 @@ public static class Program
 
         var run = new Command("run", "Run the aggregator. Settings come from appsettings.json, the environment (NAMESPACE, LOKI_URL, …) and --Aggregator:Key=value options.")
         {
+            // The settings are the configuration's keys, not options declared here; CommandLineSettings refuses
+            // whatever is not one of them.
             TreatUnmatchedTokensAsErrors = false,
         };
         run.SetAction((parse, cancellation) => RunCommand.RunAsync([.. parse.UnmatchedTokens], cancellation));

@@ -16,6 +16,7 @@ public static class RunCommand
         Microsoft.Extensions.Configuration.IConfiguration configuration;
         try
         {
+            CommandLineSettings.Check(configurationArguments);
             configuration = AggregatorHost.Configuration(configurationArguments);
             settings = AggregatorSettings.From(configuration);
         }

@@ -44,6 +44,42 @@ public sealed class CommandLineTests
         }
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData("--namespace shop", "'--namespace' is not a setting: NAMESPACE is an environment variable; on the command line write --Aggregator:Namespaces=shop")]
+    [InlineData("--BATCH_SIZE=0", "'--BATCH_SIZE=0' is not a setting: BATCH_SIZE is an environment variable; on the command line write --Aggregator:Batch:Size=0")]
+    [InlineData("--bogus", "'--bogus' is not a setting: expected --Aggregator:Key=value")]
+    [InlineData("extra", "'extra' is not a setting: expected --Aggregator:Key=value")]
+    [InlineData("--Aggregator:Namespace=shop", "'--Aggregator:Namespace=shop' is not a setting: Aggregator has no key 'Namespace' (its keys: Mode, Cluster, Namespaces,")]
+    [InlineData("--Aggregator:Loki=http://loki:3100", "'--Aggregator:Loki=http://loki:3100' is not a setting: Aggregator:Loki is a section: expected one of its keys")]
+    [InlineData("--Aggregator:Namespaces", "'--Aggregator:Namespaces' has no value: expected --Aggregator:Namespaces=value")]
+    public async Task An_argument_that_is_not_a_setting_stops_run_with_one_line_naming_it_and_exit_code_2(string arguments, string refusal)
+    {
+        // Through the executable: what System.CommandLine leaves over is what reaches the check.
+        var run = await ExecutableRun.RunAsync(["run", .. arguments.Split(' ')]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(string.Empty, run.StandardOutput);
+        AssertOneLine(run.StandardError, "aggregator: invalid configuration: " + refusal);
+    }
+
+    [Theory(Timeout = 30_000)]
+    // Space-separated, as the configuration's command-line provider also reads it.
+    [InlineData("--Aggregator:Batch:Size", "lots")]
+    [InlineData("--aggregator:batch:size=lots")]
+    [InlineData("--Logging:LogLevel:Default=Debug", "--Aggregator:Batch:Size=lots")]
+    [InlineData("--Aggregator:PodLabels:team=team", "--Logging:Console:FormatterName=simple", "--Aggregator:Batch:Size=lots")]
+    public async Task Settings_in_every_form_the_README_and_the_provider_take_reach_the_configuration(params string[] arguments)
+    {
+        var errors = new StringWriter();
+
+        // A batch size of "lots" is refused when the settings are bound: that refusal shows the arguments were read.
+        var exitCode = await RunCommand.RunAsync(arguments, CancellationToken.None, errors);
+
+        Assert.Equal(2, exitCode);
+        AssertOneLine(errors.ToString(), "aggregator: invalid configuration: BATCH_SIZE");
+        Assert.Contains("is 'lots': expected a whole number", errors.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory(Timeout = 30_000)]
     [InlineData("certificate-authority-data: not-base64!", "")]
     // Base64, but of "hello": neither a certificate nor a key.
