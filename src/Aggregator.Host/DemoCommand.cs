@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Aggregator.Host.Operations;
 using Aggregator.Simulation;
 using Aggregator.Simulation.Kubernetes;
 using Aggregator.Simulation.Loki;
@@ -91,11 +92,29 @@ public static class DemoCommand
                 return RunCommand.ConfigurationExitCode;
             }
 
+            // ADMIN_PORT or METRICS_PORT held by another process (an aggregator running on this machine, say).
+            if (ListenPorts.FirstInUse(settings) is { } inUse)
+            {
+                await Console.Error.WriteLineAsync($"aggregator: {inUse}").ConfigureAwait(false);
+                return 1;
+            }
+
             Console.WriteLine($"Simulated Kubernetes API at {kubernetes.BaseUri}, namespace '{Namespace}': {shape.Pods} pods × {shape.Containers} containers, {shape.Rate} lines/s each, for {shape.Duration} s");
             Console.WriteLine(loki is null ? $"Shipping to Loki at {settings.Loki!.PushUri}" : $"Shipping to a local Loki double at {loki.BaseUri} (set LOKI_URL to use a real Loki)");
 
             using var host = AggregatorHost.Build(settings, configuration);
-            await host.StartAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                await host.StartAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (EndpointBindException e)
+            {
+                // Taken between the check and the start. The actor system started before the endpoints: stop it.
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"aggregator: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
             var runtime = host.Services.GetRequiredService<AggregatorRuntime>();
             Console.WriteLine($"Inspect it meanwhile: {ThisExecutable.Command()} ctl tails --port {runtime.AdminPort}; metrics at http://127.0.0.1:{runtime.MetricsPort}/metrics");
             var workload = new DemoWorkload(kubernetes, Namespace, shape);

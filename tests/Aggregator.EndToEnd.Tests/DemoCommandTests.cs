@@ -33,6 +33,27 @@ public sealed partial class DemoCommandTests
         Assert.DoesNotContain("See them in Grafana", standardOutput, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData("ADMIN_PORT", "admin endpoint")]
+    [InlineData("METRICS_PORT", "metrics endpoint")]
+    public async Task A_port_another_process_holds_stops_the_demo_with_one_line_and_no_stack_trace(string variable, string endpoint)
+    {
+        // Held for the test's length: the port another process listens on.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (exitCode, standardOutput, standardError) = await ExecutableRun.RunAsync(
+            ["demo", "--duration", "3"], environment: new Dictionary<string, string> { [variable] = port });
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:{Environment.NewLine}{standardOutput}{standardError}");
+        Assert.Equal(string.Empty, standardOutput);
+        var error = standardError.TrimEnd();
+        Assert.DoesNotContain('\n', error);
+        Assert.StartsWith($"aggregator: the {endpoint} cannot listen on 127.0.0.1:{port} (", error, StringComparison.Ordinal);
+        Assert.EndsWith($"; {variable} sets another port", error, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs <c>aggregator demo --duration 3</c>, shipping to <paramref name="lokiUrl"/> or else to its own Loki double.</summary>
     private static async Task<(int ExitCode, string StandardOutput, string Everything)> RunDemoAsync(string? lokiUrl)
     {
