@@ -44,8 +44,10 @@ public static class AggregatorHost
     }
 
     /// <summary>A host running the aggregator with <paramref name="settings"/>; nothing starts before the host does.</summary>
+    /// <param name="stopOnSignals">False when the caller answers Ctrl+C and SIGTERM itself, and stops the host.</param>
     public static IHost Build(
-        AggregatorSettings settings, IConfiguration configuration, TextWriter? standardOutput = null, Action<ILoggingBuilder>? logging = null)
+        AggregatorSettings settings, IConfiguration configuration, TextWriter? standardOutput = null, Action<ILoggingBuilder>? logging = null,
+        bool stopOnSignals = true)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -83,6 +85,11 @@ public static class AggregatorHost
         }
 
         logging?.Invoke(builder.Logging);
+        if (!stopOnSignals)
+        {
+            builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
+        }
+
         var runtime = new AggregatorRuntime(settings.BufferBudget);
         PodJson.UseForKubernetesClient();
         var kubernetes = new Kubernetes(settings.Kubernetes);
@@ -101,6 +108,13 @@ public static class AggregatorHost
                 loggers.AddLogger<AkkaLogForwarder>();
             });
             akka.AddHocon(StandardErrorLogger.Hocon, HoconAddMode.Prepend);
+            if (!stopOnSignals)
+            {
+                // Akka's exit hook runs the coordinated shutdown and waits for it, flush and all: it would hold up
+                // the exit that a caller answering signals itself lets a second signal make.
+                akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            }
+
             akka.WithLogAggregator(settings, kubernetes, shipper, loki, runtime);
         });
         builder.Services.AddAggregatorActorSystem(services =>

@@ -51,13 +51,27 @@ public static class DemoCommand
             return RunCommand.ConfigurationExitCode;
         }
 
-        await using var kubernetes = await KubernetesApiDouble.StartAsync(cancellationToken: cancellation).ConfigureAwait(false);
+        using var interruption = new DemoInterruption(cancellation);
+        try
+        {
+            return await RunAsync(shape, verbose, configurationArguments, interruption).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (interruption.Interrupted)
+        {
+            // While the doubles started: nothing was written, so there is nothing to report.
+            return interruption.ExitCode;
+        }
+    }
+
+    private static async Task<int> RunAsync(DemoShape shape, bool verbose, string[] configurationArguments, DemoInterruption interruption)
+    {
+        await using var kubernetes = await KubernetesApiDouble.StartAsync(cancellationToken: interruption.Token).ConfigureAwait(false);
         var workDirectory = Directory.CreateTempSubdirectory("aggregator-demo-");
         try
         {
             var kubeconfig = kubernetes.WriteKubeconfig(Path.Combine(workDirectory.FullName, "kubeconfig"));
             var externalLoki = Environment.GetEnvironmentVariable("LOKI_URL");
-            await using var loki = string.IsNullOrWhiteSpace(externalLoki) ? await LokiDouble.StartAsync(cancellationToken: cancellation).ConfigureAwait(false) : null;
+            await using var loki = string.IsNullOrWhiteSpace(externalLoki) ? await LokiDouble.StartAsync(cancellationToken: interruption.Token).ConfigureAwait(false) : null;
 
             var overrides = new Dictionary<string, string?>
             {
@@ -102,10 +116,13 @@ public static class DemoCommand
             Console.WriteLine($"Simulated Kubernetes API at {kubernetes.BaseUri}, namespace '{Namespace}': {shape.Pods} pods × {shape.Containers} containers, {shape.Rate} lines/s each, for {shape.Duration} s");
             Console.WriteLine(loki is null ? $"Shipping to Loki at {settings.Loki!.PushUri}" : $"Shipping to a local Loki double at {loki.BaseUri} (set LOKI_URL to use a real Loki)");
 
-            using var host = AggregatorHost.Build(settings, configuration);
+            // The demo answers Ctrl+C and SIGTERM itself (DemoInterruption), so that they stop the workload too.
+            using var host = AggregatorHost.Build(settings, configuration, stopOnSignals: false);
             try
             {
-                await host.StartAsync(cancellation).ConfigureAwait(false);
+                // Not cancelled by a signal: a start cut short would leave the actor system running. A signal
+                // meanwhile stops the workload at its first tick, and then the host.
+                await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (EndpointBindException e)
             {
@@ -119,10 +136,11 @@ public static class DemoCommand
             Console.WriteLine($"Inspect it meanwhile: {ThisExecutable.Command()} ctl tails --port {runtime.AdminPort}; metrics at http://127.0.0.1:{runtime.MetricsPort}/metrics");
             var workload = new DemoWorkload(kubernetes, Namespace, shape);
             var progress = new DemoProgress(workload, runtime, loki);
-            using (var ticks = new PeriodicTimer(TimeSpan.FromSeconds(1)))
+            var writing = workload.RunAsync(interruption.Token);
+            try
             {
-                var writing = workload.RunAsync(cancellation);
-                while (!writing.IsCompleted && await ticks.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+                using var ticks = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                while (!writing.IsCompleted && await ticks.WaitForNextTickAsync(interruption.Token).ConfigureAwait(false))
                 {
                     progress.Print();
                 }
@@ -134,7 +152,7 @@ public static class DemoCommand
                 var settled = Settled(runtime);
                 var lastTaken = DateTime.UtcNow;
                 while (Settled(runtime) < workload.Written && DateTime.UtcNow - lastTaken < GiveUpAfter &&
-                       await ticks.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+                       await ticks.WaitForNextTickAsync(interruption.Token).ConfigureAwait(false))
                 {
                     progress.Print();
                     if (Settled(runtime) is var now && now > settled)
@@ -144,12 +162,25 @@ public static class DemoCommand
                     }
                 }
             }
+            catch (OperationCanceledException) when (interruption.Interrupted)
+            {
+                // The workload stops at its next tick; once it has, the count of lines written is final.
+                await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
 
             // The last state, unless the last tick printed it already.
             progress.PrintIfChanged();
+            // Within the grace, the shutdown flushes what the aggregator read, interrupted or not.
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
 
             Console.WriteLine();
+            if (interruption.Interrupted)
+            {
+                // Lines written but not yet read are not missing: the comparison needs the whole run.
+                Console.WriteLine($"Interrupted by {interruption.Cause}: {workload.Written} lines written, {runtime.Counters.EntriesShipped} shipped to {(loki is null ? settings.Loki!.PushUri : "the Loki double")} before the aggregator stopped.");
+                return interruption.ExitCode;
+            }
+
             if (loki is null)
             {
                 var shipped = runtime.Counters.EntriesShipped;

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Hosting;
 
 namespace Aggregator.Host.Operations;
 
-/// <summary>Keeps an endpoint's inner web host away from Ctrl+C and SIGTERM, which belong to the aggregator's own host.</summary>
+/// <summary>
+/// Keeps a host away from Ctrl+C and SIGTERM, which belong to another: an endpoint's inner web host's to the
+/// aggregator's host, the demo's aggregator host's to the demo.
+/// </summary>
 internal sealed class QuietHostLifetime : IHostLifetime
 {
     public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Aggregator.Simulation.Kubernetes;
@@ -77,6 +78,9 @@ public sealed class KubernetesApiDouble : IAsyncDisposable
             // the router logs every other exception itself.
             // A filter function replaces the minimum level, so it repeats it.
             .AddFilter((category, level) => level >= LogLevel.Warning && category != "Microsoft.AspNetCore.Server.Kestrel");
+        // As the Loki double's: the host's console lifetime stopped this double on the demo's first Ctrl+C or
+        // SIGTERM, and swallowed the second, which is to end the demo at once.
+        builder.Services.AddSingleton<IHostLifetime, Loki.QuietHostLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
