@@ -119,9 +119,10 @@ public sealed class ShippingCounters
         _series.PushesRejected.Inc();
         foreach (var (reason, count) in byReason)
         {
-            Interlocked.Add(ref _entriesRejected, count);
             _rejectedByReason.AddOrUpdate(reason, count, (_, total) => total + count);
             _series.EntriesRejected.WithLabels(reason).Inc(count);
+            // Last, as Shipped does: whoever saw the count move and then scrapes finds the series moved too.
+            Interlocked.Add(ref _entriesRejected, count);
         }
 
         // A partial 400: Loki stored the entries it did not name.

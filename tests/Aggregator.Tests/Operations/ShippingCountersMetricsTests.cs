@@ -79,6 +79,47 @@ public sealed class ShippingCountersMetricsTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Whoever_sees_a_rejection_counted_finds_it_in_the_Prometheus_series_too()
+    {
+        // A test waited for EntriesRejected to reach 5, scraped, and once found the series at 0: it moved second.
+        const int rejections = 1_000_000;
+        var counters = new ShippingCounters();
+        var series = Prometheus.Metrics.WithCustomRegistry(counters.Registry)
+            .CreateCounter("aggregator_entries_rejected_total", "Entries Loki refused for good (HTTP 400), by reason.", ["reason"])
+            .WithLabels("too_old");
+        var stream = new LogStream(new StreamKey("shop", "web-0", "app"), LabelSet.Create([new("namespace", "shop")]));
+        var batch = new PushBatch([new LogEntry(stream, 1, "late")]);
+        var tooOld = new Dictionary<string, int> { ["too_old"] = 1 };
+        var behind = new List<string>();
+
+        var rejecting = Task.Factory.StartNew(
+            () =>
+            {
+                for (var i = 0; i < rejections; i++)
+                {
+                    counters.Rejected(batch, tooOld, 0, "too old");
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        while (!rejecting.IsCompleted && behind.Count < 5)
+        {
+            // In this order: the count first, as the test read it before it scraped.
+            var counted = counters.EntriesRejected;
+            var exposed = series.Value;
+            if (exposed < counted)
+            {
+                behind.Add($"{counted} counted, {exposed} in the series");
+            }
+        }
+
+        await rejecting;
+        Assert.Empty(behind);
+        Assert.Equal(rejections, series.Value);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Tails_started_and_stopped_on_many_threads_at_once_are_counted_exactly_after_every_round()
     {
         // Sharded tails start and stop on whichever threads their entities run: after each round in which every
