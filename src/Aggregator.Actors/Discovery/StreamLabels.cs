@@ -49,6 +49,15 @@ public static class StreamLabels
         return LabelSet.Create(labels);
     }
 
+    /// <summary>
+    /// The labels that name a container's log whatever its pod's labels: namespace, pod, container, and the cluster
+    /// when one is named. A position is looked up by these, so that a pod relabelled (a mapped label, or app) while
+    /// the aggregator was away still finds what Loki holds of it under its former labels, rather than reading the
+    /// log from its start into a new stream, where Loki's dropping of identical entries cannot help.
+    /// </summary>
+    public static LabelSet Identity(LabelSet labels) =>
+        LabelSet.Create(labels.Labels.Where(l => l.Key is "namespace" or "pod" or "container" or "cluster").Select(l => new KeyValuePair<string, string?>(l.Key, l.Value)));
+
     private static string? Label(IDictionary<string, string>? labels, string key) =>
         labels is not null && labels.TryGetValue(key, out var value) ? value : null;
 }

@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Aggregator.Actors.Discovery;
 using Aggregator.Actors.Pipeline;
 
 namespace Aggregator.Actors.Loki;
@@ -75,15 +76,16 @@ public sealed class LokiClient : ILogShipper, IStreamPositions, IDisposable
     }
 
     /// <summary>
-    /// Asks <c>query_range</c> for the newest entry of one stream (backward, limit 1). Times are sent as integer
-    /// nanoseconds; several result streams may come back, and the greatest timestamp wins.
+    /// Asks <c>query_range</c> for the newest entry of one container's log (backward, limit 1), by the labels that
+    /// name it (<see cref="StreamLabels.Identity"/>), within the given window of its instance's life. Times are sent
+    /// as integer nanoseconds; several result streams may come back (the pod relabelled), and the greatest timestamp wins.
     /// </summary>
     public async Task<long?> NewestTimestampAsync(LabelSet labels, long fromNanos, long toNanos, CancellationToken cancellationToken)
     {
         // Loki refuses a range longer than max_query_length (30d1h by default) with a 400: for an instance that has run
         // longer, only its last 30 days are asked, and a stream quiet for all of them reads as holding nothing.
         fromNanos = Math.Max(fromNanos, toNanos - LongestQueryNanos);
-        var query = Uri.EscapeDataString(labels.Rendered);
+        var query = Uri.EscapeDataString(StreamLabels.Identity(labels).Rendered);
         var uri = new Uri(QueryUri(_settings.PushUri),
             $"?query={query}&start={fromNanos.ToString(CultureInfo.InvariantCulture)}&end={toNanos.ToString(CultureInfo.InvariantCulture)}&limit=1&direction=backward");
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);

@@ -103,6 +103,20 @@ public sealed class LokiClientQueryTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task A_pod_relabelled_since_its_lines_were_shipped_still_finds_them_and_another_clusters_pod_of_that_name_does_not()
+    {
+        await using var loki = await StartLoki();
+        using var client = Client(loki);
+        LogStream With(string team, string cluster) => new(
+            Web.Key,
+            LabelSet.Create([.. Web.Labels.Labels.Select(l => new KeyValuePair<string, string?>(l.Key, l.Value)), new("team", team), new("cluster", cluster)]));
+        Assert.Equal(ShipOutcome.Delivered, await client.ShipAsync(Batch((With("a", "eu-1"), WebNewest, "shipped as team a")), CancellationToken.None));
+        Assert.Equal(ShipOutcome.Delivered, await client.ShipAsync(Batch((With("a", "us-1"), WebNewest + 9, "another cluster's pod")), CancellationToken.None));
+
+        Assert.Equal(WebNewest, await client.NewestTimestampAsync(With("b", "eu-1").Labels, 0, Now, CancellationToken.None));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task A_failing_query_throws_with_the_status()
     {
         await using var loki = await StartLoki();
