@@ -83,6 +83,8 @@ public sealed partial class ProcessTests
             var lines = aggregator.StandardOutput.Where(l => l.Length > 0).ToList();
             Assert.True(lines.All(l => l.StartsWith('{') && System.Text.Json.JsonDocument.Parse(l).RootElement.TryGetProperty("line", out _)), aggregator.Transcript);
             Assert.Equal(40, lines.Count);
+            // Where the entries go is said once at start, on standard error: inside a pod, standard output reaches no one.
+            Assert.Contains(aggregator.StandardError, l => l.Contains("Shipping entries to standard output as JSON lines (LOKI_URL is not set)", StringComparison.Ordinal));
         }
         finally
         {

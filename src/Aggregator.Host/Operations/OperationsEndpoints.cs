@@ -35,6 +35,8 @@ internal sealed class OperationsEndpoints(
                 "Metrics endpoint", metrics.Address, metrics.Port, app => MetricsApi.Map(app, reports, runtime.Counters.Registry, metrics.StuckAfter), "METRICS_PORT",
                 cancellationToken)
             .ConfigureAwait(false);
+        // An empty LOKI_URL means standard output, which inside a pod reaches no one: said once, where it is seen first.
+        OperationsLog.Shipping(_log, settings.Loki is { } loki ? $"Loki at {loki.PushUri}" : "standard output as JSON lines (LOKI_URL is not set)");
         _rate.Sample(DateTime.UtcNow, runtime.Counters.EntriesShipped, runtime.Counters.BytesShipped);
         _sampling = SampleAsync(_stopping.Token);
     }
