@@ -128,7 +128,7 @@ public static class ContainerLogReader
         /// At the body's end, an unfinished last line is a cut connection's, which the next request sends again
         /// whole, unless an exited instance's log ends with it: the runtime writes output without its newline as a
         /// partial record when the container exits, and the kubelet sends it as it is. A drain that ends on the same
-        /// fragment as the read before it shows that; the fragment is then the line.
+        /// fragment as the read before it shows that; the fragment is then the line, taken once.
         /// </summary>
         private void EndOfBody()
         {
@@ -139,15 +139,25 @@ public static class ContainerLogReader
                 return;
             }
 
-            if (!request.Follow && progress.LastFragment is { } last && fragment.SequenceEqual(last))
+            if (progress.LastFragment is { } last && fragment.SequenceEqual(last))
             {
-                _reader.TakeUnfinishedLine(_lines);
-                progress.LastFragment = null;
+                if (!request.Follow && !progress.FragmentTaken)
+                {
+                    _reader.TakeUnfinishedLine(_lines);
+                    progress.FragmentTaken = true;
+                }
+
                 return;
             }
 
             progress.CutLines++;
             progress.LastFragment = fragment.ToArray();
+            progress.FragmentTaken = false;
+            if (!request.Follow)
+            {
+                // Possibly the last output, which a follow that ended as the container stopped did not see: read again.
+                progress.NewFragments++;
+            }
         }
 
         private List<LogEntry>? Admit()

@@ -23,6 +23,9 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     // cleaned away by the kubelet (or its node is gone). Both, so that an API server restarting meanwhile loses nothing.
     private const int DrainAttempts = 5;
 
+    // A follow open this long is no exited instance's: its end before this one was early.
+    private const long EarlyEndConfirmedAfterMs = 5000;
+
     private readonly TailTarget _target;
     private readonly TailDependencies _dependencies;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -37,6 +40,9 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private LogReadHandle? _reading;
     private TailStep _step;
     private long _linesAtOpen;
+    private int _fragmentsAtOpen;
+    private long _openedAtMs;
+    private bool _earlyEndSuspected;
     private long _lastReadSeenMs;
     private int _reopens;
     private bool _followEnded;
@@ -140,11 +146,11 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         _step = TailDecision.Next(pod, _target);
         if (_followEnded)
         {
+            // Still running by the pod: an early end, or the instance's exit before the pod says so (the kubelet
+            // ends the stream when the runtime reports the stop; the pod's status follows a second or more later).
+            // The next follow tells them apart (ConfirmEarlyEnd).
             _followEnded = false;
-            if (_step == TailStep.Follow)
-            {
-                CountReopen();
-            }
+            _earlyEndSuspected = _step == TailStep.Follow;
         }
 
         if (_step == TailStep.Stop)
@@ -166,6 +172,8 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         _reading?.Dispose();
         var handle = _reading = new LogReadHandle();
         _linesAtOpen = _progress.Lines;
+        _fragmentsAtOpen = _progress.NewFragments;
+        _openedAtMs = Environment.TickCount64;
         _phase = _step switch { TailStep.Follow => "following", TailStep.DrainPrevious => "draining previous", _ => "draining" };
         _stall.Opened(Environment.TickCount64);
         if (_step == TailStep.Follow)
@@ -180,6 +188,7 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private void CheckForStall()
     {
         var now = Environment.TickCount64;
+        ConfirmEarlyEnd(_progress.Lines > _linesAtOpen);
         var lastRead = _progress.LastReadAtMs;
         if (lastRead > _lastReadSeenMs)
         {
@@ -199,9 +208,13 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
     private void OnStreamEnded(StreamEnded ended)
     {
         Timers.Cancel(CheckStall.Instance);
-        var progressed = _progress.Lines > _linesAtOpen;
-        // A drain that ended cleanly is read once more if it brought lines: the API server ends its response cleanly
-        // even when its stream from the kubelet broke, so only a read that brings nothing new shows the log's end.
+        var progressed = _progress.Lines > _linesAtOpen || _progress.NewFragments > _fragmentsAtOpen;
+        ConfirmEarlyEnd(progressed);
+        // Unconfirmed, the end before this follow was the instance's exit.
+        _earlyEndSuspected = false;
+        // A drain that ended cleanly is read once more if it brought lines (or a new fragment): the API server ends its
+        // response cleanly even when its stream from the kubelet broke, so only a read that brings nothing new shows
+        // the log's end.
         var confirming = ended.Error is null && !ended.Reopen && _step != TailStep.Follow;
         if (confirming && !progressed)
         {
@@ -249,6 +262,19 @@ public sealed class ContainerTail : ReceiveActor, IWithTimers
         var delay = ended.Reopen || (progressed && ended.Error is null) ? TimeSpan.Zero : _backoff.NextDelay();
         _phase = "reopening";
         Timers.StartSingleTimer(CheckPod.Instance, CheckPod.Instance, delay);
+    }
+
+    /// <summary>
+    /// A follow reopened after one that ended while the pod showed the instance running was an early end's reopen
+    /// once it brings a line or stays open: an exited instance's follow ends at once, with nothing new.
+    /// </summary>
+    private void ConfirmEarlyEnd(bool progressed)
+    {
+        if (_earlyEndSuspected && (progressed || Environment.TickCount64 - _openedAtMs >= EarlyEndConfirmedAfterMs))
+        {
+            _earlyEndSuspected = false;
+            CountReopen();
+        }
     }
 
     /// <summary>A stream reopened after a failure, a stall or an early end: what the restarts metric and the tail's state count.</summary>

@@ -26,6 +26,15 @@ public sealed class TailProgress
     /// <summary>The unfinished line the last response ended with, as read; null when it ended after a whole line.</summary>
     internal byte[]? LastFragment { get; set; }
 
+    /// <summary>Whether <see cref="LastFragment"/> was taken as an exited instance's last line already.</summary>
+    internal bool FragmentTaken { get; set; }
+
+    /// <summary>
+    /// Drains that ended on a fragment no response had ended on before: the instance's last output may be coming
+    /// without its newline (the runtime writes it when the output ends), so such a drain is read once more.
+    /// </summary>
+    internal int NewFragments { get; set; }
+
     internal void Read(int lines, long length, long timestampNanos)
     {
         Interlocked.Add(ref _lines, lines);

@@ -81,6 +81,25 @@ public sealed class ContainerTailDrainTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact(Timeout = 60000)]
+    public async Task A_last_output_without_a_newline_that_only_a_drain_sees_is_shipped_too()
+    {
+        // The follow ended as the runtime reported the stop, before the runtime wrote the output's last partial record.
+        var last = Encoding.UTF8.GetBytes($"{KubeletTimestamp.Format(((Second + 3) * 1_000_000_000L) + 900_000_000L)} fatal: giving up");
+        var api = new DrainApi(Exited);
+        api.Answers.Enqueue(request => Task.FromResult<Stream>(new MemoryStream(Body(request))));
+        for (var i = 0; i < 5; i++)
+        {
+            api.Answers.Enqueue(request => Task.FromResult<Stream>(new MemoryStream([.. Body(request), .. last])));
+        }
+
+        var lines = await DrainAsync(api, new TailSettings());
+
+        Assert.Equal([.. Written.Select(Text), "fatal: giving up"], lines);
+        // The whole lines, the first read to end on the fragment, the second (which takes it), and one that brought nothing new.
+        Assert.Equal(4, api.Requests.Count);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task A_drain_whose_log_stays_unreadable_gives_up_after_its_attempts_and_its_time()
     {
         var api = new DrainApi(Exited) { Refused = true };
