@@ -57,7 +57,17 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
     {
         var asked = false;
         Receive<StartTail>(start => Begin(start.Target, start.Pod));
-        Receive<StopTailing>(_ => Context.Stop(Self));
+        Receive<StopTailing>(_ =>
+        {
+            if (asked)
+            {
+                // Woken after one hand-off and handed off again before it read its pod: it must wake at the next home too.
+                StopForHandOff();
+                return;
+            }
+
+            Context.Stop(Self);
+        });
         Receive<PodRead>(read =>
         {
             if (TailIdentity.Find(_tailId, read.Pod, _dependencies.Discovery) is { } target && TailDecision.Next(read.Pod, target) != TailStep.Stop)
