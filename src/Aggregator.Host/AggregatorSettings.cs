@@ -229,7 +229,7 @@ public sealed record AggregatorSettings(
 
         if (!Uri.TryCreate(options.Url.Trim(), UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ConfigurationException($"LOKI_URL is '{options.Url}': expected an http:// or https:// URL such as http://loki:3100");
+            throw new ConfigurationException($"LOKI_URL is '{WithoutCredentials(options.Url)}': expected an http:// or https:// URL such as http://loki:3100");
         }
 
         var (username, password) = (options.Username, options.Password);
@@ -292,6 +292,18 @@ public sealed record AggregatorSettings(
             CaFile = options.CaFile,
             RequestTimeout = TimeSpan.FromSeconds(Positive(options.TimeoutSeconds, "Aggregator:Loki:TimeoutSeconds")),
         };
+    }
+
+    /// <summary>
+    /// A URL as said in a message: whatever stands between its scheme and its last @ masked, since a URL that does not
+    /// parse may hold a password with a / or # in it (more masked than needed when its path has an @: no harm here).
+    /// </summary>
+    private static string WithoutCredentials(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var authority = scheme < 0 ? 0 : scheme + 3;
+        var at = url.LastIndexOf('@');
+        return at < authority ? url : string.Concat(url.AsSpan(0, authority), "***", url.AsSpan(at));
     }
 
     /// <summary>The user and password a URL carries (user:password@host), and the URL without them; refused, without echoing it, when there is no password.</summary>

@@ -19,7 +19,13 @@ public sealed record ClusterSettings(
     /// StatefulSet member's DNS record, which the seeds name and the member advertises, but which need not resolve yet
     /// when the member starts).
     /// </summary>
-    public string BindHostname => System.Net.IPAddress.TryParse(Hostname, out _) ? Hostname : "0.0.0.0";
+    public string BindHostname => Hostname switch
+    {
+        _ when System.Net.IPAddress.TryParse(Hostname, out _) => Hostname,
+        // Remoting has no authentication: a member named localhost stays on loopback.
+        "localhost" => "127.0.0.1",
+        _ => "0.0.0.0",
+    };
 
     /// <summary>Without seeds, how Akka.Management cluster bootstrap finds the other members through the Kubernetes API; null with seeds.</summary>
     public KubernetesBootstrap? Bootstrap { get; init; }

@@ -11,8 +11,8 @@ namespace Aggregator.Host.Operations;
 public static class ListenPorts
 {
     /// <summary>
-    /// The first configured endpoint whose port is in use (or, below 1024, not this user's) or whose address is not
-    /// this host's, described in one line with the setting to change; null when all can listen.
+    /// The first configured endpoint whose port is in use (or, below 1024, not this user's) or whose address this host
+    /// cannot listen on, described in one line with the setting to change; null when all can listen.
     /// </summary>
     public static string? FirstInUse(AggregatorSettings settings)
     {
@@ -20,9 +20,9 @@ public static class ListenPorts
         {
             if (Refusal(address, port) is { } refusal)
             {
-                return refusal.SocketErrorCode == SocketError.AddressNotAvailable
-                    ? $"the {name} cannot listen on {address}:{port} ({refusal.Message}); {addressSetting} must be an address of this host"
-                    : CannotListen(name, address, port, refusal.Message, portSetting);
+                return refusal.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied
+                    ? CannotListen(name, address, port, refusal.Message, portSetting)
+                    : $"the {name} cannot listen on {address}:{port} ({refusal.Message}); {addressSetting} must be an address of this host";
             }
         }
 
@@ -54,23 +54,24 @@ public static class ListenPorts
     {
         // Kestrel listens on "any" as IPv6 any in dual mode where the host has IPv6: probe the same socket.
         var probe = address.Equals(IPAddress.Any) && Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : address;
-        using var socket = new Socket(probe.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        if (probe.Equals(IPAddress.IPv6Any))
-        {
-            socket.DualMode = true;
-        }
-
-        // As the servers bind: a port whose last connections linger in TIME_WAIT is free to listen on, a port
-        // another socket listens on is not.
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         try
         {
+            using var socket = new Socket(probe.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (probe.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            // As the servers bind: a port whose last connections linger in TIME_WAIT is free to listen on, a port
+            // another socket listens on is not.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(probe, port));
             socket.Listen();
             return null;
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied or SocketError.AddressNotAvailable)
+        catch (SocketException e)
         {
+            // An IPv6 address on a host without IPv6, among others: the server would fail the same way.
             return e;
         }
     }

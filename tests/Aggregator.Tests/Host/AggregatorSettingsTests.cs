@@ -232,6 +232,8 @@ public sealed class AggregatorSettingsTests : IDisposable
     [Theory]
     [InlineData("http://user@loki:3100", null, "LOKI_URL carries a user without a password")]
     [InlineData("http://user:s3cret@loki:3100", "other", "LOKI_URL carries a user and password, and Aggregator:Loki:Username or Password is set too")]
+    // A password with a # or a / in it, unescaped, leaves a URL that does not parse.
+    [InlineData("http://user:s3cret#/x@loki:3100", null, "LOKI_URL is 'http://***@loki:3100': expected an http:// or https:// URL")]
     public void Credentials_in_LOKI_URL_that_cannot_be_used_are_refused_without_echoing_them(string url, string? username, string expected)
     {
         var message = Refused(new Dictionary<string, string?>

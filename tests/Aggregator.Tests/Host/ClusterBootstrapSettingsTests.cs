@@ -62,6 +62,7 @@ public sealed class ClusterBootstrapSettingsTests
     [InlineData("10.1.2.3", "10.1.2.3")]
     [InlineData("127.0.0.1", "127.0.0.1")]
     [InlineData("log-aggregator-0.log-aggregator.logging.svc", "0.0.0.0")]
+    [InlineData("localhost", "127.0.0.1")]
     public void A_member_advertised_by_name_listens_on_every_address_and_one_advertised_by_address_on_that_one(string hostname, string bound)
     {
         var cluster = ClusterSettings.From(new ClusterModeOptions { Hostname = hostname, Seeds = "akka.tcp://aggregator@10.0.0.5:4053" });
