@@ -60,7 +60,7 @@ public sealed record AggregatorSettings(
                 SelfPodName = string.IsNullOrWhiteSpace(options.PodName) ? null : options.PodName.Trim(),
                 ClusterName = string.IsNullOrWhiteSpace(options.ClusterName) ? null : options.ClusterName.Trim(),
                 PodLabelMap = PodLabels(options.PodLabels),
-                LabelSelector = string.IsNullOrWhiteSpace(options.LabelSelector) ? null : options.LabelSelector.Trim(),
+                LabelSelector = Selector(options.LabelSelector),
                 WatchTimeout = TimeSpan.FromSeconds(Positive(options.Kubernetes.WatchTimeoutSeconds, "Aggregator:Kubernetes:WatchTimeoutSeconds")),
                 MaxLabelNames = options.MaxLabelNames is >= 4 and <= 1000
                     ? options.MaxLabelNames
@@ -121,6 +121,13 @@ public sealed record AggregatorSettings(
         var text when IPAddress.TryParse(text, out var address) => address,
         _ => throw new ConfigurationException($"{key} is '{value}': expected an IP address such as 127.0.0.1 or 0.0.0.0, or * for every address"),
     };
+
+    // The API server would refuse it with a 400 on every list, retried for ever with warnings that do not name the setting.
+    private static string? Selector(string? selector) =>
+        string.IsNullOrWhiteSpace(selector) ? null
+        : LabelSelectorSyntax.Problem(selector.Trim()) is { } problem
+            ? throw new ConfigurationException($"Aggregator:LabelSelector is '{selector.Trim()}': {problem}; expected a label selector such as tier=web,env!=dev or env in (prod,staging)")
+            : selector.Trim();
 
     private static int Port(int port, string name) =>
         port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"{name} is {port}: expected a port from 1 to 65535 (0 picks a free one)");

@@ -246,6 +246,16 @@ public sealed class AggregatorSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_label_selector_the_API_server_would_refuse_is_refused_in_one_line_naming_the_setting()
+    {
+        var message = Refused(new Dictionary<string, string?> { ["Aggregator:LabelSelector"] = "app in (" });
+
+        Assert.Equal(
+            "Aggregator:LabelSelector is 'app in (': the values of 'app in' are not closed with ')'; expected a label selector such as tier=web,env!=dev or env in (prod,staging)",
+            message);
+    }
+
+    [Fact]
     public void A_username_without_a_password_is_refused()
     {
         var message = Refused(new Dictionary<string, string?>
