@@ -128,7 +128,17 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
     private void Running()
     {
         Receive<StartTail>(_ => { });
-        Receive<GetTailState>(get => _tail.Forward(get));
+        Receive<GetTailState>(get =>
+        {
+            if (_tailRunning)
+            {
+                _tail.Forward(get);
+                return;
+            }
+
+            // Crashed and waiting to start again: its tail is gone, the crash is what there is to tell.
+            Sender.Tell(_restarts.Waiting(_target!));
+        });
         Receive<Terminated>(t => t.ActorRef.Equals(_tail), _ =>
         {
             _tailRunning = false;

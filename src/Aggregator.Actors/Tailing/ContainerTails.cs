@@ -67,8 +67,12 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
                 .Select(child => child.Ask<TailState>(new GetTailState(child.Path.Name), TimeSpan.FromSeconds(3))
                     .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default))
                 .ToList();
+            // A crashed tail waiting to start again has no child to ask, but is no less there for an operator.
+            var waiting = _started.Values.Where(start => Context.Child(start.TailId).IsNobody()).Select(start => _restarts.Waiting(start.Target)).ToList();
             Task.WhenAll(asks)
-                .ContinueWith(t => new TailStates(t.Result.OfType<TailState>().OrderBy(s => s.Target.TailId, StringComparer.Ordinal).ToList()), TaskScheduler.Default)
+                .ContinueWith(
+                    t => new TailStates(t.Result.OfType<TailState>().Concat(waiting).OrderBy(s => s.Target.TailId, StringComparer.Ordinal).ToList()),
+                    TaskScheduler.Default)
                 .PipeTo(Sender);
         });
 

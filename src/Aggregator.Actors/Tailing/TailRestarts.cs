@@ -32,12 +32,12 @@ public sealed class TailRestarts(TimeSpan minimum, TimeSpan maximum, Func<long> 
     public SupervisorStrategy Strategy(ILoggingAdapter log, Func<IActorRef, string> tailIdOf) => new TailCrashStrategy((tail, cause) =>
     {
         var tailId = tailIdOf(tail);
-        Crashed(tailId);
+        Crashed(tailId, cause.Message);
         log.Error(cause, "Tail {0} crashed ({1} in a row); starting it again after a backoff", tailId, CrashesOf(tailId));
     });
 
     /// <summary>Counts a crash of <paramref name="tailId"/>; <see cref="TakeDelay"/> then says how long it waits.</summary>
-    public void Crashed(string tailId)
+    public void Crashed(string tailId, string? cause = null)
     {
         if (!_crashed.TryGetValue(tailId, out var crashes))
         {
@@ -49,6 +49,7 @@ public sealed class TailRestarts(TimeSpan minimum, TimeSpan maximum, Func<long> 
         }
 
         crashes.Delay = crashes.Backoff.NextDelay();
+        crashes.LastCause = cause;
     }
 
     /// <summary>
@@ -79,6 +80,14 @@ public sealed class TailRestarts(TimeSpan minimum, TimeSpan maximum, Func<long> 
     /// <summary>Crashes in a row of a tail that has crashed and not yet run long enough to be forgiven.</summary>
     public int CrashesOf(string tailId) => _crashed.TryGetValue(tailId, out var crashes) ? crashes.Backoff.Failures : 0;
 
+    /// <summary>
+    /// The state inspection shows of a tail waiting to start again after a crash: its tail died with what it had read,
+    /// so only the crash is left to tell.
+    /// </summary>
+    public TailState Waiting(TailTarget target) => new(
+        target, $"crashed ({CrashesOf(target.TailId)} in a row), starting again", 0, 0, 0, 0,
+        _crashed.TryGetValue(target.TailId, out var crashes) && crashes.LastCause is { } cause ? $"crashed: {cause}" : "crashed");
+
     private sealed class Crashes(RetryBackoff backoff)
     {
         public RetryBackoff Backoff { get; } = backoff;
@@ -86,6 +95,8 @@ public sealed class TailRestarts(TimeSpan minimum, TimeSpan maximum, Func<long> 
         public long StartedAtMs { get; set; }
 
         public TimeSpan? Delay { get; set; }
+
+        public string? LastCause { get; set; }
     }
 }
 

@@ -113,8 +113,36 @@ public sealed class TailCrashTests : Akka.TestKit.Xunit2.TestKit
         Assert.False(HasMessages);
     }
 
-    private static TailDependencies Dependencies(IPodApi api, ShippingCounters counters) =>
-        new(api, Channel.CreateUnbounded<LogChunk>().Writer, Settings, new BufferBudget(1 << 20), counters, Positions: null);
+    [Fact(Timeout = 60000)]
+    public async Task A_crashed_tail_waiting_to_start_again_is_shown_with_its_crash_by_the_registry_and_by_its_entity()
+    {
+        // A backoff long enough to ask while it lasts.
+        var waitLong = Settings with { CrashRestartMinimum = TimeSpan.FromMinutes(2), CrashRestartMaximum = TimeSpan.FromMinutes(4) };
+        var counters = new ShippingCounters();
+        var api = new BuggyPodApi(Pod);
+        var entityApi = new BuggyPodApi(Pod);
+        var tails = Sys.ActorOf(ContainerTails.Props(Dependencies(api, counters, waitLong)));
+        var entity = ChildActorOf(TailEntity.Props(Crashy.TailId, new TailEntityDependencies(
+            Dependencies(entityApi, counters, waitLong), new DiscoverySettings(), ActorRefs.Nobody, TimeSpan.FromSeconds(1))));
+
+        tails.Tell(new StartTail(Crashy, Pod));
+        entity.Tell(new StartTail(Crashy, Pod));
+        // Both crashed, and both stopped by their parents.
+        await AwaitAssertAsync(() => Assert.True(api.CrashedAt != 0 && entityApi.CrashedAt != 0), Wait);
+        await AwaitAssertAsync(() => Assert.Equal(0, counters.ActiveTails), Wait);
+
+        var listed = Assert.Single((await tails.Ask<TailStates>(GetTailStates.Instance, Wait)).Tails);
+        var asked = await entity.Ask<TailState>(new GetTailState(Crashy.TailId), Wait);
+        foreach (var state in new[] { listed, asked })
+        {
+            Assert.Equal(Crashy.TailId, state.Target.TailId);
+            Assert.Equal("crashed (1 in a row), starting again", state.Phase);
+            Assert.Equal("crashed: a bug in the API client", state.LastError);
+        }
+    }
+
+    private static TailDependencies Dependencies(IPodApi api, ShippingCounters counters, TailSettings? settings = null) =>
+        new(api, Channel.CreateUnbounded<LogChunk>().Writer, settings ?? Settings, new BufferBudget(1 << 20), counters, Positions: null);
 
     private async Task RestartedAfterBackoff(BuggyPodApi api)
     {
