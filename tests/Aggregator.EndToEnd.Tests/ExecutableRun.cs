@@ -64,6 +64,8 @@ internal sealed class RunningExecutable : IDisposable
 
     public ConcurrentQueue<string> StandardError { get; } = new();
 
+    public IEnumerable<string> Output => StandardOutput.Concat(StandardError);
+
     public string Transcript => string.Join(Environment.NewLine, StandardOutput.Concat(["-- standard error --"]).Concat(StandardError));
 
     /// <summary>Sends <paramref name="signal"/> (TERM, INT) as a shell's <c>kill</c> does; Process.Kill would send SIGKILL.</summary>
@@ -71,6 +73,13 @@ internal sealed class RunningExecutable : IDisposable
     {
         using var kill = Process.Start("kill", [$"-{signal}", Process.Id.ToString(CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does to stop a pod, and waits for the process to exit.</summary>
+    public async Task TerminateAsync()
+    {
+        await SignalAsync("TERM");
+        await Process.WaitForExitAsync();
     }
 
     /// <summary>Whether it exited within <paramref name="limit"/>; the output is complete once it has.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Aggregator.Simulation.Kubernetes;
@@ -103,29 +102,10 @@ public sealed partial class ProcessTests
     }
 
     /// <summary>The executable running <c>run</c> on namespace shop, with both its output streams captured.</summary>
-    private sealed class Executable : IDisposable
+    private static class Executable
     {
-        private Executable(Process process)
-        {
-            Process = process;
-            process.OutputDataReceived += (_, e) => StandardOutput.Enqueue(e.Data ?? string.Empty);
-            process.ErrorDataReceived += (_, e) => StandardError.Enqueue(e.Data ?? string.Empty);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public ConcurrentQueue<string> StandardOutput { get; } = new();
-
-        public ConcurrentQueue<string> StandardError { get; } = new();
-
-        public IEnumerable<string> Output => StandardOutput.Concat(StandardError);
-
-        public string Transcript => string.Join(Environment.NewLine, StandardOutput.Concat(["-- standard error --"]).Concat(StandardError));
-
         /// <summary>Starts it; a null value removes that variable from what this process passes on.</summary>
-        public static Executable Start(KubernetesApiDouble kubernetes, DirectoryInfo directory, params (string Name, string? Value)[] environment)
+        public static RunningExecutable Start(KubernetesApiDouble kubernetes, DirectoryInfo directory, params (string Name, string? Value)[] environment)
         {
             var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "aggregator.dll"), "run"])
             {
@@ -151,29 +131,7 @@ public sealed partial class ProcessTests
                 }
             }
 
-            return new Executable(Process.Start(start)!);
-        }
-
-        /// <summary>Sends SIGTERM, as Kubernetes does to stop a pod, and waits for the process to exit.</summary>
-        public async Task TerminateAsync()
-        {
-            using (var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await Process.WaitForExitAsync();
-        }
-
-        /// <summary>Kills it if a failed test left it running.</summary>
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-            }
-
-            Process.Dispose();
+            return new RunningExecutable(Process.Start(start)!);
         }
     }
 
