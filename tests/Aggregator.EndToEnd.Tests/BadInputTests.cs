@@ -110,6 +110,20 @@ public sealed class BadInputTests
         Assert.Equal(0, test.Runtime.Counters.EntriesRejected);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_namespace_with_no_pods_at_start_is_said_once_as_a_warning_naming_it()
+    {
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod("other", "web-0", ["app"]);
+        test.Kubernetes.StartPod("other", "web-0");
+
+        // A typo: the pods are in "other".
+        await test.StartAggregatorAsync(("Aggregator:Namespaces", "shpo"));
+
+        var warning = Assert.Single(await test.Logs.EventuallyContainingAsync("Namespace shpo has no pods", LogLevel.Warning));
+        Assert.Contains("check that NAMESPACE names it", warning, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task A_namespace_with_a_thousand_containers_and_a_pod_with_fifty_are_shipped_exactly_once()
     {

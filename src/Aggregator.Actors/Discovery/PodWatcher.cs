@@ -19,6 +19,7 @@ namespace Aggregator.Actors.Discovery;
 public sealed class PodWatcher : ReceiveActor, IWithTimers
 {
     private readonly string? _namespace;
+    private bool _listedOnce;
     private readonly IKubernetes _client;
     private readonly IActorRef _tails;
     private readonly DiscoverySettings _settings;
@@ -121,6 +122,14 @@ public sealed class PodWatcher : ReceiveActor, IWithTimers
         }
 
         _log.Info("Listed {0} pods in {1} at resourceVersion {2}", listed.Pods.Items.Count, Scope, _resourceVersion);
+        if (!_listedOnce && _namespace is not null && listed.Pods.Items.Count == 0)
+        {
+            // The API server lists a namespace that does not exist as an empty one: a mistyped NAMESPACE looks the same.
+            _log.Warning("Namespace {0} has no pods{1}; if pods were expected there, check that NAMESPACE names it (the API server lists a namespace that does not exist as an empty one)",
+                _namespace, _settings.LabelSelector is { } selector ? $" matching {selector}" : string.Empty);
+        }
+
+        _listedOnce = true;
         Watch();
     }
 
