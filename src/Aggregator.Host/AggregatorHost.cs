@@ -107,7 +107,7 @@ public static class AggregatorHost
                 loggers.ClearLoggers();
                 loggers.AddLogger<AkkaLogForwarder>();
             });
-            akka.AddHocon(StandardErrorLogger.Hocon, HoconAddMode.Prepend);
+            akka.AddHocon(StandardErrorLogger.Hocon(settings.LogFormat), HoconAddMode.Prepend);
             if (!stopOnSignals)
             {
                 // Akka's exit hook runs the coordinated shutdown and waits for it, flush and all: it would hold up

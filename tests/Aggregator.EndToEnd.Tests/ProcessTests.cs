@@ -91,6 +91,31 @@ public sealed partial class ProcessTests
         }
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task With_LOG_FORMAT_json_every_line_of_the_aggregators_own_log_is_JSON_through_shutdown()
+    {
+        await using var kubernetes = await KubernetesApiDouble.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("aggregator-process-");
+        try
+        {
+            WriteFortyLines(kubernetes);
+            using var aggregator = Executable.Start(kubernetes, directory, ("LOKI_URL", null), ("BATCH_TIMEOUT", "0.2"), ("LOG_FORMAT", "json"));
+
+            await AggregatorUnderTest.Eventually(() => aggregator.StandardOutput.Count(l => l.Length > 0) >= 40, "the 40 entries are written");
+            await aggregator.TerminateAsync();
+
+            Assert.True(aggregator.Process.ExitCode == 0, $"exit code {aggregator.Process.ExitCode}: {aggregator.Transcript}");
+            // Akka's last words at shutdown, written after its loggers stopped, among them.
+            var log = aggregator.StandardError.Where(l => l.Length > 0).ToList();
+            Assert.Contains(log, l => l.Contains("CoordinatedShutdown", StringComparison.Ordinal));
+            Assert.All(log, l => Assert.Equal(System.Text.Json.JsonValueKind.Object, System.Text.Json.JsonDocument.Parse(l).RootElement.ValueKind));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     private static void WriteFortyLines(KubernetesApiDouble kubernetes)
     {
         kubernetes.CreatePod("shop", "web-0", ["app"]);
