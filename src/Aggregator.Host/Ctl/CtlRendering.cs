@@ -19,7 +19,8 @@ public static class CtlRendering
             null => "unknown (no push yet)",
         };
         new TextTable("FIELD", "VALUE")
-            .Add("Mode", status.Mode)
+            // In cluster mode every figure below is the asked member's alone, which a reader would not guess.
+            .Add("Mode", status.Mode == "cluster" ? "cluster (the figures below are this member's; ctl tails and ctl cluster sharding stats cover every member)" : status.Mode)
             .Add("Version", status.Version)
             .Add("Uptime", Duration(status.UptimeSeconds))
             .Add("Namespaces", string.Join(", ", status.Namespaces))

@@ -22,6 +22,8 @@ public sealed class ClusterInspectionTests
         {
             var status = Json(await CtlAsync(test, member, "status", "--json"));
             Assert.Equal("cluster", status.GetProperty("mode").GetString());
+            // Its figures are this member's alone, and the text says so.
+            Assert.Contains("cluster (the figures below are this member's;", await CtlAsync(test, member, "status"), StringComparison.Ordinal);
 
             var show = await CtlAsync(test, member, "cluster", "show");
             var cluster = Json(await CtlAsync(test, member, "cluster", "show", "--json"));
