@@ -18,7 +18,7 @@ public sealed partial class DashboardTests
         ["aggregator_entries_rejected_total"] = (["reason"], false),
         ["aggregator_lines_truncated_total"] = ([], false),
         ["aggregator_lines_dropped_total"] = ([], false),
-        ["aggregator_push_retries_total"] = ([], false),
+        ["aggregator_push_retries_total"] = (["cause"], false),
         ["aggregator_pushes_total"] = (["result"], false),
         ["aggregator_push_duration_seconds"] = ([], true),
         ["aggregator_batch_entries"] = ([], true),

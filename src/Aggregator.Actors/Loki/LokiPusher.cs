@@ -112,7 +112,7 @@ public sealed class LokiPusher : ReceiveActor, IWithTimers, IWithStash
                 break;
             default:
                 var delay = _backoff.NextDelay(outcome.RetryAfter);
-                _counters.Retrying(outcome.Message);
+                _counters.Retrying(outcome);
                 var what = outcome.StatusCode == 0 ? outcome.Message : $"HTTP {outcome.StatusCode}: {OneLine(outcome.Message)}";
                 if (_backoff.Failures == 1 || _backoff.Failures % 10 == 0)
                 {

@@ -151,12 +151,27 @@ public sealed class ShippingCounters
         (dropped ? _series.LinesDropped : _series.LinesTruncated).Inc();
     }
 
-    internal void Retrying(string message)
+    internal void Retrying(ShipOutcome outcome)
     {
+        _series.PushRetries.WithLabels(RetryCause(outcome.StatusCode)).Inc();
         Interlocked.Increment(ref _pushRetries);
-        _series.PushRetries.Inc();
-        LastPushError = message;
+        LastPushError = outcome.Message;
     }
+
+    /// <summary>
+    /// Why a push is tried again, in a few words an alert can tell apart: Loki throttling (429) calls for a higher
+    /// limit, a server error for Loki's health, a client error (401, 403, 404) for the aggregator's settings, and no
+    /// answer for the network or Loki's address.
+    /// </summary>
+    public static string RetryCause(int statusCode) => statusCode switch
+    {
+        0 => "no_answer",
+        429 => "throttled",
+        >= 500 => "server_error",
+        _ => "client_error",
+    };
+
+    private static readonly string[] RetryCauses = ["no_answer", "throttled", "server_error", "client_error"];
 
     /// <summary>One push attempt finished after <paramref name="duration"/>.</summary>
     internal void Attempted(TimeSpan duration, ShipOutcome outcome)
@@ -264,7 +279,10 @@ public sealed class ShippingCounters
             EntriesRejected = metrics.CreateCounter("aggregator_entries_rejected_total", "Entries Loki refused for good (HTTP 400), by reason.", ["reason"]);
             LinesTruncated = metrics.CreateCounter("aggregator_lines_truncated_total", "Lines cut to the maximum line size.");
             LinesDropped = metrics.CreateCounter("aggregator_lines_dropped_total", "Lines left out for being longer than the maximum line size.");
-            PushRetries = metrics.CreateCounter("aggregator_push_retries_total", "Push attempts that failed (connection, timeout, 429, 5xx) and were tried again.");
+            PushRetries = metrics.CreateCounter(
+                "aggregator_push_retries_total",
+                "Push attempts that failed and were tried again, by cause: throttled (429), server_error (5xx), client_error (401, 403, 404…), no_answer.",
+                ["cause"]);
             var pushes = metrics.CreateCounter("aggregator_pushes_total", "Push requests settled, by result.", ["result"]);
             PushesDelivered = pushes.WithLabels("delivered");
             PushesRejected = pushes.WithLabels("rejected");
@@ -289,6 +307,11 @@ public sealed class ShippingCounters
             foreach (var reason in RejectionReasons.Known)
             {
                 EntriesRejected.WithLabels(reason);
+            }
+
+            foreach (var cause in RetryCauses)
+            {
+                PushRetries.WithLabels(cause);
             }
         }
 

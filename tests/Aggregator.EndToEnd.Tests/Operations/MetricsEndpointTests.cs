@@ -95,7 +95,8 @@ public sealed partial class MetricsEndpointTests
         Assert.Equal(40, Value(shipped, "aggregator_lines_shipped_total{namespace=\"shop\"}"));
         Assert.Equal(bytes, Value(shipped, "aggregator_bytes_read_total{namespace=\"shop\"}"));
         Assert.Equal(bytes, Value(shipped, "aggregator_bytes_shipped_total{namespace=\"shop\"}"));
-        Assert.Equal(2, Value(shipped, "aggregator_push_retries_total"));
+        Assert.Equal(2, Value(shipped, "aggregator_push_retries_total{cause=\"server_error\"}"));
+        Assert.Equal(0, Value(shipped, "aggregator_push_retries_total{cause=\"throttled\"}"));
         Assert.True(Value(shipped, "aggregator_pushes_total{result=\"delivered\"}") >= 1);
         Assert.Equal(Value(shipped, "aggregator_pushes_total{result=\"delivered\"}") + 2, Value(shipped, "aggregator_push_duration_seconds_count"));
         Assert.True(Value(shipped, "aggregator_batch_entries_count") >= 1);
@@ -123,7 +124,7 @@ public sealed partial class MetricsEndpointTests
 
         Assert.Equal(0, Value(text, "aggregator_loki_up"));
         Assert.True(Value(text, "aggregator_buffered_bytes") > 0);
-        Assert.True(Value(text, "aggregator_push_retries_total") >= 2);
+        Assert.True(Value(text, "aggregator_push_retries_total{cause=\"server_error\"}") >= 2);
     }
 
     [Fact(Timeout = 60_000)]

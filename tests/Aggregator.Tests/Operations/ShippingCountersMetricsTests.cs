@@ -16,6 +16,17 @@ public sealed class ShippingCountersMetricsTests
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    [Theory]
+    [InlineData(0, "no_answer")]
+    [InlineData(429, "throttled")]
+    [InlineData(500, "server_error")]
+    [InlineData(503, "server_error")]
+    [InlineData(401, "client_error")]
+    [InlineData(403, "client_error")]
+    [InlineData(404, "client_error")]
+    public void A_retry_is_counted_by_what_it_calls_for(int statusCode, string cause) =>
+        Assert.Equal(cause, ShippingCounters.RetryCause(statusCode));
+
     [Fact(Timeout = 10_000)]
     public async Task A_fresh_instance_exposes_the_unlabelled_series_and_every_rejection_reason_at_zero()
     {
@@ -27,7 +38,9 @@ public sealed class ShippingCountersMetricsTests
         foreach (var series in new[]
                  {
                      "aggregator_lines_read_total{namespace=\"shop\"} 0", "aggregator_bytes_shipped_total{namespace=\"shop\"} 0",
-                     "aggregator_lines_truncated_total 0", "aggregator_lines_dropped_total 0", "aggregator_push_retries_total 0",
+                     "aggregator_lines_truncated_total 0", "aggregator_lines_dropped_total 0", "aggregator_push_retries_total{cause=\"throttled\"} 0",
+                     "aggregator_push_retries_total{cause=\"server_error\"} 0", "aggregator_push_retries_total{cause=\"client_error\"} 0",
+                     "aggregator_push_retries_total{cause=\"no_answer\"} 0",
                      "aggregator_pushes_total{result=\"delivered\"} 0", "aggregator_pushes_total{result=\"rejected\"} 0",
                      "aggregator_push_duration_seconds_count 0", "aggregator_batch_entries_count 0", "aggregator_buffered_bytes 0",
                      "aggregator_buffer_capacity_bytes 0", "aggregator_active_tails 0", "aggregator_tail_restarts_total 0",
@@ -56,7 +69,7 @@ public sealed class ShippingCountersMetricsTests
         counters.Attempted(TimeSpan.FromMilliseconds(20), ShipOutcome.Delivered);
         counters.Delivered(new PushBatch(entries));
         counters.Attempted(TimeSpan.FromMilliseconds(20), new ShipOutcome(ShipResult.Retryable, 503, "down"));
-        counters.Retrying("down");
+        counters.Retrying(new ShipOutcome(ShipResult.Retryable, 503, "down"));
         counters.Rejected(new PushBatch(entries), new Dictionary<string, int> { ["too_old"] = 3 }, 0, "too old");
         counters.BatchFormed(3);
 
@@ -69,7 +82,7 @@ public sealed class ShippingCountersMetricsTests
         Assert.Contains("aggregator_entries_rejected_total{reason=\"too_old\"} 3", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_pushes_total{result=\"delivered\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_pushes_total{result=\"rejected\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("aggregator_push_retries_total 1", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_push_retries_total{cause=\"server_error\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_push_duration_seconds_count 2", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_batch_entries_count 1", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_loki_up 0", text, StringComparison.Ordinal);
