@@ -108,9 +108,7 @@ public sealed class LogLineReader : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReadLinesAsync(List<KubeletLine> into, CancellationToken cancellationToken)
     {
-        Block = null;
-        _straddling.Clear();
-        _capped.Clear();
+        ForgetLastCall();
         while (true)
         {
             if (TakeBufferedLines(into) > 0)
@@ -165,11 +163,8 @@ public sealed class LogLineReader : IDisposable
                     _bufferBytes = (int)Math.Min(_buffer.Length * 2L, _lineCap + DiscardRoom);
                 }
 
-                var larger = ArrayPool<byte>.Shared.Rent(_bufferBytes);
-                Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
-                // Empty after a Compact that kept nothing, which a busy tail reaches without the wait above.
-                ReturnBuffer();
-                _buffer = larger;
+                // The buffer is empty after a Compact that kept nothing, which a busy tail reaches without the wait above.
+                MoveToBufferOf(_bufferBytes);
             }
 
             var offered = _buffer.Length - _end;
@@ -195,9 +190,7 @@ public sealed class LogLineReader : IDisposable
     /// <returns>True when there was such a line; it is appended to <paramref name="into"/> as the lines of a read are.</returns>
     public bool TakeUnfinishedLine(List<KubeletLine> into)
     {
-        Block = null;
-        _straddling.Clear();
-        _capped.Clear();
+        ForgetLastCall();
         if (_end == _start)
         {
             return false;
@@ -205,10 +198,7 @@ public sealed class LogLineReader : IDisposable
 
         if (_end == _buffer.Length)
         {
-            var larger = ArrayPool<byte>.Shared.Rent(_end + 1);
-            Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
-            ReturnBuffer();
-            _buffer = larger;
+            MoveToBufferOf(_end + 1);
         }
 
         _buffer[_end++] = (byte)'\n';
@@ -354,6 +344,23 @@ public sealed class LogLineReader : IDisposable
     {
         ReturnBuffer();
         _pace?.Dispose();
+    }
+
+    /// <summary>What a call tells about the lines it appended (their block, straddling records, capped lines) is of that call only.</summary>
+    private void ForgetLastCall()
+    {
+        Block = null;
+        _straddling.Clear();
+        _capped.Clear();
+    }
+
+    /// <summary>Moves the buffered bytes to a pooled buffer of at least <paramref name="size"/> bytes, giving the old one back.</summary>
+    private void MoveToBufferOf(int size)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(size);
+        Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
+        ReturnBuffer();
+        _buffer = larger;
     }
 
     private void ReturnBuffer()
