@@ -123,11 +123,18 @@ public sealed record AggregatorSettings(
     };
 
     // The API server would refuse it with a 400 on every list, retried for ever with warnings that do not name the setting.
-    private static string? Selector(string? selector) =>
-        string.IsNullOrWhiteSpace(selector) ? null
-        : LabelSelectorSyntax.Problem(selector.Trim()) is { } problem
-            ? throw new ConfigurationException($"Aggregator:LabelSelector is '{selector.Trim()}': {problem}; expected a label selector such as tier=web,env!=dev or env in (prod,staging)")
-            : selector.Trim();
+    private static string? Selector(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var selector = value.Trim();
+        return LabelSelectorSyntax.Problem(selector) is { } problem
+            ? throw new ConfigurationException($"Aggregator:LabelSelector is '{selector}': {problem}; expected a label selector such as tier=web,env!=dev or env in (prod,staging)")
+            : selector;
+    }
 
     private static int Port(int port, string name) =>
         port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"{name} is {port}: expected a port from 1 to 65535 (0 picks a free one)");

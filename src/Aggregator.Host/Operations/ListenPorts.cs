@@ -20,18 +20,18 @@ public static class ListenPorts
         {
             if (Refusal(address, port) is { } refusal)
             {
-                return refusal.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied
-                    ? CannotListen(name, address, port, refusal.Message, portSetting)
-                    : $"the {name} cannot listen on {address}:{port} ({refusal.Message}); {addressSetting} must be an address of this host";
+                return CannotListen(name, address, port, refusal.Message, refusal.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied
+                    ? $"{portSetting} sets another port"
+                    : $"{addressSetting} must be an address of this host");
             }
         }
 
         return null;
     }
 
-    /// <summary>The one-line description of an endpoint that cannot listen on its port, and the setting that moves it.</summary>
-    public static string CannotListen(string name, IPAddress address, int port, string reason, string portSetting) =>
-        $"the {name} cannot listen on {address}:{port} ({reason}); {portSetting} sets another port";
+    /// <summary>The one-line description of an endpoint that cannot listen, and what to change in the settings.</summary>
+    public static string CannotListen(string name, IPAddress address, int port, string reason, string remedy) =>
+        $"the {name} cannot listen on {address}:{port} ({reason}); {remedy}";
 
     private static IEnumerable<(string Name, IPAddress Address, int Port, string PortSetting, string AddressSetting)> Configured(AggregatorSettings settings)
     {

@@ -86,7 +86,7 @@ internal sealed class OperationsEndpoints(
         catch (IOException e)
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new EndpointBindException(ListenPorts.CannotListen(name.ToLowerInvariant(), address, port, e.GetBaseException().Message, portVariable), e);
+            throw new EndpointBindException(ListenPorts.CannotListen(name.ToLowerInvariant(), address, port, e.GetBaseException().Message, $"{portVariable} sets another port"), e);
         }
 
         _apps.Add(app);
