@@ -15,7 +15,7 @@ public sealed class CommandLineTests
     [InlineData("--Aggregator:Kubernetes:Kubeconfig=/nonexistent/kubeconfig", "Kubernetes configuration")]
     public async Task Invalid_configuration_stops_with_one_line_naming_the_setting_and_exit_code_2(string argument, string named)
     {
-        var kubeconfig = await UnreachableClusterAsync();
+        var kubeconfig = await UnreachableCluster.WriteKubeconfigAsync();
         try
         {
             var errors = new StringWriter();
@@ -142,7 +142,7 @@ public sealed class CommandLineTests
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         holder.Start();
         var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
-        var kubeconfig = await UnreachableClusterAsync();
+        var kubeconfig = await UnreachableCluster.WriteKubeconfigAsync();
         try
         {
             string[] loopbackOnly =
@@ -162,20 +162,6 @@ public sealed class CommandLineTests
         {
             File.Delete(kubeconfig);
         }
-    }
-
-    /// <summary>A kubeconfig file of a cluster at a loopback port where nothing listens, namespace shop.</summary>
-    private static async Task<string> UnreachableClusterAsync()
-    {
-        var kubeconfig = Path.GetTempFileName();
-        await File.WriteAllTextAsync(kubeconfig, """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
-            contexts: [{name: c, context: {cluster: c, namespace: shop}}]
-            current-context: c
-            """);
-        return kubeconfig;
     }
 
     private static void AssertOneLine(string output, string start)

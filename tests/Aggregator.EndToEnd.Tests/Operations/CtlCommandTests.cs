@@ -211,16 +211,9 @@ public sealed class CtlCommandTests
     [Fact(Timeout = 30_000)]
     public async Task An_admin_address_off_loopback_without_a_token_stops_the_aggregator_with_exit_code_2()
     {
-        var kubeconfig = Path.GetTempFileName();
+        var kubeconfig = await UnreachableCluster.WriteKubeconfigAsync();
         try
         {
-            await File.WriteAllTextAsync(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
-                contexts: [{name: c, context: {cluster: c, namespace: shop}}]
-                current-context: c
-                """);
             var errors = new StringWriter();
 
             var exitCode = await RunCommand.RunAsync(
