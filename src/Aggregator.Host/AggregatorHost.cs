@@ -91,8 +91,7 @@ public static class AggregatorHost
         }
 
         var runtime = new AggregatorRuntime(settings.BufferBudget);
-        PodJson.UseForKubernetesClient();
-        var kubernetes = new Kubernetes(settings.Kubernetes);
+        var kubernetes = KubernetesClients.Create(settings.Kubernetes);
         var loki = settings.Loki is { } lokiSettings ? new LokiClient(lokiSettings) : null;
         ILogShipper shipper = loki is not null ? loki : new StdoutShipper(standardOutput ?? Console.Out);
         builder.Services.AddSingleton(runtime);

@@ -189,7 +189,7 @@ public sealed record AggregatorSettings(
             configuration = KubeconfigLoader.Load(options.Kubeconfig, options.Context);
             // The client certificate is read only when a client is built, where a broken one would end the start with a
             // stack trace: build one here, where that can be said in one line.
-            using var probe = new Kubernetes(configuration);
+            using var probe = KubernetesClients.Create(configuration);
         }
         catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or FormatException
                                       or System.Security.Cryptography.CryptographicException)

@@ -35,6 +35,14 @@ public sealed partial class PodJson : JsonSerializerContext
     /// </summary>
     public static void UseForKubernetesClient() => KubernetesJson.AddJsonOptions(PutFirst);
 
+    /// <summary>
+    /// Whether clients built from <paramref name="configuration"/> read pods through this context. Each configuration
+    /// copies the library's options the first time a client is built from it, so one built from before
+    /// <see cref="UseForKubernetesClient"/> reads pods whole for good.
+    /// </summary>
+    public static bool TrimsPodsOf(KubernetesClientConfiguration configuration) =>
+        configuration.JsonSerializerOptions.TypeInfoResolverChain.Contains(Trimmed);
+
     /// <summary>This context with the unread parts of a pod left out: what goes in front of the library's resolvers.</summary>
     public static IJsonTypeInfoResolver Trimmed => s_trimmed.Value;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Aggregator.Actors.Discovery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -37,6 +38,12 @@ internal sealed class OperationsEndpoints(
             .ConfigureAwait(false);
         // An empty LOKI_URL means standard output, which inside a pod reaches no one: said once, where it is seen first.
         OperationsLog.Shipping(_log, settings.Loki is { } loki ? $"Loki at {loki.PushUri}" : "standard output as JSON lines (LOKI_URL is not set)");
+        if (!PodJson.TrimsPodsOf(settings.Kubernetes))
+        {
+            // Unsaid, this cost 12 MiB at 1,000 containers for two releases (BENCHMARKS.md, session 23).
+            OperationsLog.PodsHeldWhole(_log);
+        }
+
         _rate.Sample(DateTime.UtcNow, runtime.Counters.EntriesShipped, runtime.Counters.BytesShipped);
         _sampling = SampleAsync(_stopping.Token);
     }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Aggregator.Host.Operations;
 
-/// <summary>What the aggregator tells the operator as it starts: where its endpoints listen and where entries go.</summary>
+/// <summary>What the aggregator tells the operator as it starts: where its endpoints listen, where entries go, and what costs memory.</summary>
 internal static partial class OperationsLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "{Endpoint} listening on {Address}")]
@@ -10,4 +10,7 @@ internal static partial class OperationsLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shipping entries to {Destination}")]
     public static partial void Shipping(ILogger logger, string destination);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Kubernetes client was built before the aggregator put its trimmed pod metadata first: every watched pod is held whole, managed fields and spec included, at more memory")]
+    public static partial void PodsHeldWhole(ILogger logger);
 }
