@@ -12,14 +12,18 @@ public sealed class LogChunk
         Entries = entries;
         long weight = 0;
         long utf8Bytes = 0;
+        var oldest = long.MaxValue;
         foreach (var entry in entries)
         {
             weight += entry.Weight;
             utf8Bytes += entry.Utf8.Length;
+            // A minimum, not the first entry's: a stream's stderr line can carry an earlier timestamp than the stdout line before it.
+            oldest = Math.Min(oldest, entry.TimestampNanos);
         }
 
         Weight = weight;
         Utf8Bytes = utf8Bytes;
+        OldestTimestampNanos = oldest;
     }
 
     /// <summary>The stream every entry belongs to.</summary>
@@ -39,6 +43,9 @@ public sealed class LogChunk
 
     /// <summary>The lines' UTF-8 bytes together, counted once here for what reports bytes read and shipped.</summary>
     public long Utf8Bytes { get; }
+
+    /// <summary>The earliest kubelet timestamp among the entries (<see cref="long.MaxValue"/> for none): what the delivery lag is measured from.</summary>
+    public long OldestTimestampNanos { get; }
 
     /// <summary>
     /// The chunk's share of one batch, which is <c>batchSize × batchMaxBytes</c>: its lines scaled by the byte
