@@ -39,7 +39,7 @@ internal static class ShippingPipeline
         // One pusher per lane: at full speed every lane's request is in flight together.
         var pusher = LokiPusher.Props(shipper, runtime.Counters, settings.Pipeline.RetryMinimum, settings.Pipeline.RetryMaximum);
         var dispatcher = system.ActorOf(PushDispatcher.Props(pusher, settings.Pipeline.Lanes, settings.Pipeline), "loki-push");
-        var pipeline = LogPipeline.Start(settings.Pipeline, dispatcher, materializer, runtime.Budget, settled);
+        var pipeline = LogPipeline.Start(settings.Pipeline, dispatcher, materializer, runtime.Budget, settled, runtime.Counters.Lag);
         runtime.System = system;
         runtime.Pipeline = pipeline;
         return (pipeline, dispatcher);

@@ -45,10 +45,11 @@ public sealed class LogPipeline
     /// one batch at a time: batches of different lanes are in flight together, while a stream, which always takes the
     /// same lane, reaches Loki in the order it was read. What Loki has settled is given back to <paramref name="budget"/>,
     /// which the tails take from as they read. <paramref name="settled"/>, when given, hears of every batch Loki has
-    /// settled, in each lane's order (from the lanes' threads): what replicated positions are made of.
+    /// settled, in each lane's order (from the lanes' threads): what replicated positions are made of. <paramref name="lag"/>,
+    /// when given, forgets each settled chunk, as the budget gets its weight back.
     /// </summary>
     public static LogPipeline Start(
-        PipelineSettings settings, IActorRef pusher, IMaterializer materializer, BufferBudget budget, Action<PushBatch>? settled = null)
+        PipelineSettings settings, IActorRef pusher, IMaterializer materializer, BufferBudget budget, Action<PushBatch>? settled = null, DeliveryLag? lag = null)
     {
         var intake = new LaneIntake(settings);
         var lanes = new Task[intake.Lanes.Count];
@@ -60,6 +61,16 @@ public sealed class LogPipeline
                 {
                     var completed = await pusher.Ask<PushCompleted>(new PushRequested(batch), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
                     budget.Release(batch.Weight);
+                    if (lag is not null)
+                    {
+                        // The lane's own batch, not the pushes that carried it: a 413's halves cut chunks anew.
+                        var chunks = batch.Chunks;
+                        for (var i = 0; i < chunks.Count; i++)
+                        {
+                            lag.Left(chunks[i]);
+                        }
+                    }
+
                     settled?.Invoke(batch);
                     batch.Settled();
                     return completed;

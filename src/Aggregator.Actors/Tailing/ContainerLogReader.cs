@@ -107,10 +107,16 @@ public static class ContainerLogReader
                     dependencies.Counters.Read(chunk);
                 }
 
-                foreach (var chunk in chunks)
+                for (var i = 0; i < chunks.Count; i++)
                 {
-                    if (!dependencies.Pipeline.TryWrite(chunk))
+                    if (!dependencies.Pipeline.TryWrite(chunks[i]))
                     {
+                        // Closed while these were read: no answer will ever settle them, so they must not age in the lag.
+                        for (; i < chunks.Count; i++)
+                        {
+                            dependencies.Counters.NotHandedOn(chunks[i]);
+                        }
+
                         return false;
                     }
                 }

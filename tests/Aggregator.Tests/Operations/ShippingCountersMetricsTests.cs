@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Aggregator.Actors.Loki;
 using Aggregator.Actors.Pipeline;
+using Aggregator.Tests.Pipeline;
 using Xunit;
 
 namespace Aggregator.Tests.Operations;
@@ -45,6 +46,7 @@ public sealed class ShippingCountersMetricsTests
                      "aggregator_push_duration_seconds_count 0", "aggregator_batch_entries_count 0", "aggregator_buffered_bytes 0",
                      "aggregator_buffer_capacity_bytes 0", "aggregator_active_tails 0", "aggregator_tail_restarts_total 0",
                      "aggregator_watch_restarts_total 0", "aggregator_loki_up NaN",
+                     "aggregator_delivery_latency_seconds_count 0", "aggregator_oldest_unshipped_age_seconds 0",
                  })
         {
             Assert.Contains(series, text, StringComparison.Ordinal);
@@ -211,5 +213,60 @@ public sealed class ShippingCountersMetricsTests
         Assert.Contains("aggregator_loki_up NaN\n", before, StringComparison.Ordinal);
         Assert.False(counters.LokiReachable);
         Assert.Contains("aggregator_loki_up 0\n", await Exposition(counters), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task The_oldest_unshipped_age_is_read_at_each_scrape_and_settled_pushes_observe_their_oldest_entry()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 25, 15, 0, 0, TimeSpan.Zero));
+        var counters = new ShippingCounters(clock: clock);
+        var stream = new LogStream(new StreamKey("shop", "web-0", "app"), LabelSet.Create([new("namespace", "shop")]));
+        var second = 1_000_000_000L;
+        var old = new LogChunk(stream, [new(stream, clock.NowNanos - (2 * second), "old"), new(stream, clock.NowNanos - second, "newer")]);
+        var fresh = new LogChunk(stream, [new(stream, clock.NowNanos, "fresh")]);
+        counters.Read(old);
+        counters.Read(fresh);
+
+        clock.Advance(TimeSpan.FromSeconds(40));
+        var refusing = await Exposition(counters);
+        clock.Advance(TimeSpan.FromSeconds(60));
+        var stillRefusing = await Exposition(counters);
+        counters.Delivered(new PushBatch([old]));
+        counters.Lag.Left(old);
+        var halfway = await Exposition(counters);
+        counters.Rejected(new PushBatch([fresh]), new Dictionary<string, int> { ["too_old"] = 1 }, 0, "too old");
+        counters.Lag.Left(fresh);
+        var settled = await Exposition(counters);
+
+        Assert.Contains("aggregator_oldest_unshipped_age_seconds 42\n", refusing, StringComparison.Ordinal);
+        Assert.Contains("aggregator_oldest_unshipped_age_seconds 102\n", stillRefusing, StringComparison.Ordinal);
+        Assert.Contains("aggregator_oldest_unshipped_age_seconds 100\n", halfway, StringComparison.Ordinal);
+        // One observation per push, of its oldest entry: 102 s, in the bucket of 120 s and not in the one of 60 s.
+        Assert.Contains("aggregator_delivery_latency_seconds_count 1\n", halfway, StringComparison.Ordinal);
+        Assert.Contains("aggregator_delivery_latency_seconds_sum 102\n", halfway, StringComparison.Ordinal);
+        Assert.Contains("aggregator_delivery_latency_seconds_bucket{le=\"60\"} 0\n", halfway, StringComparison.Ordinal);
+        Assert.Contains("aggregator_delivery_latency_seconds_bucket{le=\"120\"} 1\n", halfway, StringComparison.Ordinal);
+        // A push refused whole delivered nothing: no latency to observe. Nothing waits any more: 0, however long ago.
+        Assert.Contains("aggregator_delivery_latency_seconds_count 1\n", settled, StringComparison.Ordinal);
+        Assert.Contains("aggregator_oldest_unshipped_age_seconds 0\n", settled, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_push_Loki_stored_in_part_observes_its_latency_and_a_chunk_never_handed_on_stops_waiting()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 25, 15, 0, 0, TimeSpan.Zero));
+        var counters = new ShippingCounters(clock: clock);
+        var stream = new LogStream(new StreamKey("shop", "web-0", "app"), LabelSet.Create([new("namespace", "shop")]));
+        var chunk = new LogChunk(stream, [new(stream, clock.NowNanos, "a"), new(stream, clock.NowNanos, "b")]);
+        counters.Read(chunk);
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        counters.Rejected(new PushBatch([chunk]), new Dictionary<string, int> { ["line_too_long"] = 1 }, 1, "line too long");
+        counters.NotHandedOn(chunk);
+        var text = await Exposition(counters);
+
+        Assert.Contains("aggregator_delivery_latency_seconds_count 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_delivery_latency_seconds_sum 3\n", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_oldest_unshipped_age_seconds 0\n", text, StringComparison.Ordinal);
     }
 }

@@ -197,6 +197,33 @@ public sealed class BatchingTests : Akka.TestKit.Xunit2.TestKit
         await pipeline.Completion.WaitAsync(Wait);
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task The_lag_forgets_a_lanes_chunks_once_Loki_has_settled_its_batch()
+    {
+        var lag = new DeliveryLag();
+        var pipeline = LogPipeline.Start(
+            Settings(batchSize: 1, timeout: TimeSpan.FromMilliseconds(20)), TestActor, Materializer, new BufferBudget(1L << 30), lag: lag);
+        var stream = Stream(1);
+        var chunks = Enumerable.Range(0, 2).Select(i => new LogChunk(stream, [Entry(stream, i)])).ToList();
+        foreach (var chunk in chunks)
+        {
+            lag.Entered(chunk);
+            Assert.True(pipeline.Intake.TryWrite(chunk));
+        }
+
+        var first = await ExpectMsgAsync<PushRequested>(Wait);
+        Assert.Equal(2, lag.PendingChunks);
+        LastSender.Tell(new PushCompleted(first.Batch.Count, ShipResult.Delivered));
+        var second = await ExpectMsgAsync<PushRequested>(Wait);
+        await AwaitAssertAsync(() => Assert.Equal(1, lag.PendingChunks), Wait);
+        LastSender.Tell(new PushCompleted(second.Batch.Count, ShipResult.Rejected));
+
+        await AwaitAssertAsync(() => Assert.Equal(0, lag.PendingChunks), Wait);
+        Assert.Equal(0, lag.OldestPendingAgeSeconds());
+        pipeline.Complete();
+        await pipeline.Completion.WaitAsync(Wait);
+    }
+
     /// <summary>
     /// Runs the pipeline as production does, through a dispatcher with a recording pusher per lane, writes every
     /// entry into its intake as a tail would (taking from the budget first), completes it and returns the requests

@@ -216,7 +216,8 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
         var pipeline = Channel.CreateUnbounded<LogChunk>();
         pipeline.Writer.Complete();
         var endless = new BlockingStream(Encoding.UTF8.GetBytes(Line(1, "after shutdown")));
-        var dependencies = Dependencies(new ScriptedPodApi(() => endless), pipeline: pipeline);
+        var counters = new ShippingCounters();
+        var dependencies = Dependencies(new ScriptedPodApi(() => endless), counters: counters, pipeline: pipeline);
         var handle = new LogReadHandle();
 
         await ContainerLogReader.ReadAsync(
@@ -226,6 +227,9 @@ public sealed class ContainerLogReaderTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.False(endless.Waiting);
         Assert.Null(handle.Error);
+        // Read, but never in the pipeline: no answer will come for it, so it must not age as if it waited for one.
+        Assert.Equal(1, counters.EntriesRead);
+        Assert.Equal(0, counters.Lag.PendingChunks);
     }
 
     [Fact(Timeout = 30000)]
