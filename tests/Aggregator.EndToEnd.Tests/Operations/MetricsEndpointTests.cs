@@ -14,7 +14,7 @@ public sealed partial class MetricsEndpointTests
         "aggregator_entries_rejected_total", "aggregator_lines_truncated_total", "aggregator_lines_dropped_total",
         "aggregator_push_retries_total", "aggregator_pushes_total", "aggregator_push_duration_seconds", "aggregator_batch_entries",
         "aggregator_buffered_bytes", "aggregator_buffer_capacity_bytes", "aggregator_active_tails", "aggregator_tail_restarts_total",
-        "aggregator_watch_restarts_total", "aggregator_loki_up",
+        "aggregator_watch_restarts_total", "aggregator_loki_up", "aggregator_delivery_latency_seconds", "aggregator_oldest_unshipped_age_seconds",
     ];
 
     /// <summary>The process's and the .NET runtime's series (prometheus-net's DotNetStats), by which operators size the aggregator.</summary>
@@ -150,6 +150,55 @@ public sealed partial class MetricsEndpointTests
         Assert.Equal(0, Value(refused, "aggregator_loki_up"));
         Assert.Equal(0, Value(refused, "aggregator_lines_shipped_total{namespace=\"shop\"}"));
         Assert.Matches(@"(?m)^Loki\s+NOT taking pushes$", refusedStatus);
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task The_oldest_unshipped_age_rises_while_Loki_refuses_and_returns_to_0_once_it_takes_the_lines_again()
+    {
+        // Well above what a line waits when Loki takes pushes (the batch timeout here is 0.2 s), well below the test's timeout.
+        const double threshold = 3;
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        test.Loki.SetDown(503);
+        await test.StartAggregatorAsync();
+        test.Write(Ns, "web-0", "app", 20, "during the outage");
+
+        var ages = new List<double>();
+        string refusing = "";
+        await AggregatorUnderTest.Eventually(
+            async () =>
+            {
+                refusing = await ScrapeAsync(test);
+                ages.Add(Value(refusing, "aggregator_oldest_unshipped_age_seconds"));
+                return ages[^1] > threshold;
+            },
+            $"aggregator_oldest_unshipped_age_seconds rises above {threshold} s while every push is refused",
+            timeoutSeconds: 30);
+        test.Loki.SetUp();
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        string recovered = "";
+        await AggregatorUnderTest.Eventually(
+            async () =>
+            {
+                recovered = await ScrapeAsync(test);
+                return Value(recovered, "aggregator_oldest_unshipped_age_seconds") == 0;
+            },
+            "aggregator_oldest_unshipped_age_seconds is 0 once Loki has the lines",
+            timeoutSeconds: 30);
+
+        Assert.True(Value(refusing, "aggregator_push_retries_total{cause=\"server_error\"}") >= 1);
+        // It only rose while nothing was acknowledged: no scrape saw it fall.
+        Assert.Equal(ages.Order(), ages);
+        Assert.Equal(0, Value(refusing, "aggregator_delivery_latency_seconds_count"));
+        // One observation per push Loki stored, and the first of them carried the lines that waited out the outage.
+        var delivered = Value(recovered, "aggregator_pushes_total{result=\"delivered\"}");
+        Assert.True(delivered >= 1);
+        Assert.Equal(delivered, Value(recovered, "aggregator_delivery_latency_seconds_count"));
+        Assert.True(
+            Value(recovered, "aggregator_delivery_latency_seconds_bucket{le=\"3\"}") < delivered,
+            "a push whose oldest entry waited out the outage is counted above 3 s");
+        Assert.True(Value(recovered, "aggregator_delivery_latency_seconds_sum") > threshold);
     }
 
     [Fact(Timeout = 60_000)]
