@@ -28,6 +28,8 @@ public sealed partial class DashboardTests
         ["aggregator_tail_restarts_total"] = ([], false),
         ["aggregator_watch_restarts_total"] = ([], false),
         ["aggregator_loki_up"] = ([], false),
+        ["aggregator_delivery_latency_seconds"] = ([], true),
+        ["aggregator_oldest_unshipped_age_seconds"] = ([], false),
     };
 
     /// <summary>Labels every scraped series has from Prometheus itself.</summary>
@@ -138,6 +140,7 @@ public sealed partial class DashboardTests
         {
             "Lines/s read vs shipped", "Bytes/s read vs shipped", "Entries rejected by Loki, by reason", "Pushes and retries",
             "Push latency p50 / p99", "Batch size (entries)", "Buffer fill", "Active tails", "Restarts", "Loki up",
+            "Oldest unshipped entry age", "Delivery latency p50 / p99",
         })
         {
             Assert.Contains(title, titles);
@@ -145,6 +148,7 @@ public sealed partial class DashboardTests
 
         Assert.Contains(expressions, e => e.Contains("histogram_quantile(0.5,", StringComparison.Ordinal) && e.Contains("aggregator_push_duration_seconds_bucket", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("histogram_quantile(0.99,", StringComparison.Ordinal) && e.Contains("aggregator_push_duration_seconds_bucket", StringComparison.Ordinal));
+        Assert.Contains(expressions, e => e.Contains("histogram_quantile(0.99,", StringComparison.Ordinal) && e.Contains("aggregator_delivery_latency_seconds_bucket", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("sum by (reason)", StringComparison.Ordinal) && e.Contains("aggregator_entries_rejected_total", StringComparison.Ordinal));
     }
 
