@@ -31,6 +31,11 @@ public sealed class ShippingCounters
     private readonly ConcurrentDictionary<string, long> _rejectedByReason = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, NamespaceSeries> _namespaces = new(StringComparer.Ordinal);
     private readonly Series _series;
+    // Set once before anything is read; null keeps every namespace's series for the process's life (named namespaces).
+    private IdleNamespaces? _idle;
+    // Serialises the idle namespaces' decisions with the creation and removal of their series, so that a namespace
+    // that becomes live again as its series go gets new ones rather than counting into removed ones.
+    private readonly Lock _idleGate = new();
 
     /// <summary>
     /// Counters that register their series in <paramref name="registry"/>, or in a registry of their own, and measure
@@ -106,6 +111,41 @@ public sealed class ShippingCounters
     /// <summary>Makes the per-namespace series of <paramref name="ns"/> visible at 0 before its first line.</summary>
     public void KnowNamespace(string ns) => Namespace(ns);
 
+    /// <summary>
+    /// From now on, a namespace that has had no tail and nothing waiting for Loki for <paramref name="grace"/> loses
+    /// its per-namespace series (<see cref="ExpireIdleNamespaces"/>, also at each scrape); one that comes back starts
+    /// them again from 0. For <c>NAMESPACE='*'</c>, where namespaces come and go; call before anything is read.
+    /// </summary>
+    public void ExpireIdleNamespacesAfter(TimeSpan grace, TimeProvider? clock = null)
+    {
+        _idle = new IdleNamespaces(grace, clock ?? TimeProvider.System);
+        // At each scrape too, so that a series past its grace is never exported, whenever the periodic sweep runs.
+        Registry.AddBeforeCollectCallback(() => ExpireIdleNamespaces());
+    }
+
+    /// <summary>Removes the series of the namespaces idle for the grace, and says which; none unless <see cref="ExpireIdleNamespacesAfter"/> was called.</summary>
+    public IReadOnlyList<string> ExpireIdleNamespaces()
+    {
+        if (_idle is not { } idle)
+        {
+            return [];
+        }
+
+        lock (_idleGate)
+        {
+            var expired = idle.TakeExpired();
+            foreach (var ns in expired)
+            {
+                if (_namespaces.TryRemove(ns, out var series))
+                {
+                    series.Remove();
+                }
+            }
+
+            return expired;
+        }
+    }
+
     /// <summary>Sets the buffer gauges: the memory budget's use and its capacity.</summary>
     public void Buffered(long used, long capacity)
     {
@@ -119,6 +159,7 @@ public sealed class ShippingCounters
         _series.PushesDelivered.Inc();
         _series.DeliveryLatency.Observe(Lag.OldestEntryLatencySeconds(batch));
         Shipped(batch, batch.Count);
+        SettledPerNamespace(batch);
         LastPushError = null;
         Settled();
     }
@@ -143,6 +184,7 @@ public sealed class ShippingCounters
         }
 
         Shipped(batch, stored);
+        SettledPerNamespace(batch);
         LastPushError = message;
         Settled();
     }
@@ -157,7 +199,7 @@ public sealed class ShippingCounters
         Lag.Entered(chunk);
         Interlocked.Add(ref _entriesRead, chunk.Count);
         Interlocked.Add(ref _bytesRead, chunk.Utf8Bytes);
-        var series = Namespace(chunk.Stream.Key.Namespace);
+        var series = LiveNamespace(chunk.Stream.Key.Namespace, chunk.Count);
         series.LinesRead.Inc(chunk.Count);
         series.BytesRead.Inc(chunk.Utf8Bytes);
     }
@@ -219,6 +261,33 @@ public sealed class ShippingCounters
         _series.ActiveTails.Dec(count);
     }
 
+    /// <summary>
+    /// A tail of <paramref name="ns"/> began: the namespace's series stay while it runs or waits to start again after
+    /// a crash, until <see cref="TailOfNamespaceEnded"/>. Apart from <see cref="TailStarted"/>, which counts running tails only.
+    /// </summary>
+    internal void TailOfNamespaceBegan(string ns)
+    {
+        if (_idle is { } idle)
+        {
+            lock (_idleGate)
+            {
+                idle.TailBegan(ns);
+            }
+        }
+    }
+
+    /// <summary>A tail of <paramref name="ns"/> is gone for good (finished, handed off, or stopped with the aggregator).</summary>
+    internal void TailOfNamespaceEnded(string ns)
+    {
+        if (_idle is { } idle)
+        {
+            lock (_idleGate)
+            {
+                idle.TailEnded(ns);
+            }
+        }
+    }
+
     internal void TailReopened() => _series.TailRestarts.Inc();
 
     /// <summary>Log streams reopened after a failure, an early end or a stall (for tests).</summary>
@@ -274,6 +343,39 @@ public sealed class ShippingCounters
         series.BytesShipped.Inc(storedBytes);
     }
 
+    // The entries count as waiting for Loki before their series can be removed, so the increments that follow land in
+    // series that stay until the entries are settled.
+    private NamespaceSeries LiveNamespace(string ns, int entries)
+    {
+        if (_idle is not { } idle)
+        {
+            return Namespace(ns);
+        }
+
+        lock (_idleGate)
+        {
+            idle.Read(ns, entries);
+            return Namespace(ns);
+        }
+    }
+
+    // After the shipped counts moved: only then may the namespace's series go.
+    private void SettledPerNamespace(PushBatch batch)
+    {
+        if (_idle is not { } idle)
+        {
+            return;
+        }
+
+        lock (_idleGate)
+        {
+            foreach (var chunk in batch.Chunks)
+            {
+                idle.Settled(chunk.Stream.Key.Namespace, chunk.Count);
+            }
+        }
+    }
+
     private NamespaceSeries Namespace(string ns) => _namespaces.GetOrAdd(ns, static (name, series) => new NamespaceSeries(series, name), _series);
 
     private sealed class NamespaceSeries(Series series, string ns)
@@ -285,6 +387,14 @@ public sealed class ShippingCounters
         public Counter.Child LinesShipped { get; } = series.LinesShipped.WithLabels(ns);
 
         public Counter.Child BytesShipped { get; } = series.BytesShipped.WithLabels(ns);
+
+        public void Remove()
+        {
+            LinesRead.Remove();
+            BytesRead.Remove();
+            LinesShipped.Remove();
+            BytesShipped.Remove();
+        }
     }
 
     /// <summary>The series, with the names the Grafana dashboard queries.</summary>

@@ -51,6 +51,12 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
         {
             _dependencies.Tail.Counters.TailsStopped();
         }
+
+        // Held from the start to the end of this incarnation, crashes and waits to start again included.
+        if (_target is not null)
+        {
+            _dependencies.Tail.Counters.TailOfNamespaceEnded(_target.Stream.Namespace);
+        }
     }
 
     private void Starting()
@@ -110,6 +116,7 @@ public sealed class TailEntity : ReceiveActor, IWithTimers
     private void Begin(TailTarget target, V1Pod pod)
     {
         _target = target;
+        _dependencies.Tail.Counters.TailOfNamespaceBegan(target.Stream.Namespace);
         _pod = pod;
         _log.Info("Tailing {0}", target);
         StartTail();

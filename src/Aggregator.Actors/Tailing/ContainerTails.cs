@@ -43,9 +43,9 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
             {
                 Timers.StartSingleTimer(tailId, new RestartTail(tailId), delay);
             }
-            else
+            else if (_started.Remove(tailId, out var finished))
             {
-                _started.Remove(tailId);
+                _counters.TailOfNamespaceEnded(finished.Target.Stream.Namespace);
             }
 
             _running--;
@@ -83,7 +83,14 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
 
     protected override SupervisorStrategy SupervisorStrategy() => _restarts.Strategy(_log, tail => tail.Path.Name);
 
-    protected override void PostStop() => _counters.TailsStopped(_running);
+    protected override void PostStop()
+    {
+        _counters.TailsStopped(_running);
+        foreach (var start in _started.Values)
+        {
+            _counters.TailOfNamespaceEnded(start.Target.Stream.Namespace);
+        }
+    }
 
     /// <summary>Props for the registry; every tail it starts shares <paramref name="dependencies"/>.</summary>
     public static Props Props(TailDependencies dependencies) =>
@@ -91,6 +98,12 @@ public sealed class ContainerTails : ReceiveActor, IWithTimers
 
     private void Start(StartTail start)
     {
+        // A crashed tail that starts again holds its namespace still: it never let go.
+        if (!_started.ContainsKey(start.TailId))
+        {
+            _counters.TailOfNamespaceBegan(start.Target.Stream.Namespace);
+        }
+
         _started[start.TailId] = start;
         Context.Watch(Context.ActorOf(ContainerTail.Props(start.Target, start.Pod, _dependencies), start.TailId));
         _restarts.Started(start.TailId);

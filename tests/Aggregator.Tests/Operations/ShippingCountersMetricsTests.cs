@@ -269,4 +269,77 @@ public sealed class ShippingCountersMetricsTests
         Assert.Contains("aggregator_delivery_latency_seconds_sum 3\n", text, StringComparison.Ordinal);
         Assert.Contains("aggregator_oldest_unshipped_age_seconds 0\n", text, StringComparison.Ordinal);
     }
+
+    private static LogStream StreamOf(string ns) => new(new StreamKey(ns, "web-0", "app"), LabelSet.Create([new("namespace", ns)]));
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_namespace_idle_for_the_grace_loses_its_series_and_one_still_tailed_or_waiting_for_Loki_keeps_them()
+    {
+        var clock = new ManualClock();
+        var counters = new ShippingCounters();
+        counters.ExpireIdleNamespacesAfter(TimeSpan.FromMinutes(10), clock);
+        var gone = new PushBatch([new LogEntry(StreamOf("ci-1"), 1, "done")]);
+        var waiting = new PushBatch([new LogEntry(StreamOf("ci-2"), 1, "held")]);
+        foreach (var ns in new[] { "ci-1", "ci-2", "shop" })
+        {
+            counters.TailOfNamespaceBegan(ns);
+        }
+
+        counters.Read(gone.Chunks[0]);
+        counters.Read(waiting.Chunks[0]);
+        counters.Delivered(gone);
+        counters.TailOfNamespaceEnded("ci-1");
+        counters.TailOfNamespaceEnded("ci-2");
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        // The scrape itself expires them: no series past its grace is ever exported.
+        var text = await Exposition(counters);
+
+        Assert.DoesNotContain("namespace=\"ci-1\"", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_lines_read_total{namespace=\"ci-2\"} 1", text, StringComparison.Ordinal);
+        Assert.Equal(2, counters.EntriesRead);
+
+        counters.Rejected(waiting, new Dictionary<string, int> { ["too_old"] = 1 }, 0, "too old");
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(["ci-2"], counters.ExpireIdleNamespaces());
+        Assert.DoesNotContain("namespace=\"ci-2\"", await Exposition(counters), StringComparison.Ordinal);
+        Assert.Empty(counters.ExpireIdleNamespaces());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_namespace_that_comes_back_after_its_series_went_counts_again_from_zero()
+    {
+        var clock = new ManualClock();
+        var counters = new ShippingCounters();
+        counters.ExpireIdleNamespacesAfter(TimeSpan.FromMinutes(10), clock);
+        var first = new PushBatch([new LogEntry(StreamOf("ci-1"), 1, "one"), new LogEntry(StreamOf("ci-1"), 2, "two")]);
+        counters.TailOfNamespaceBegan("ci-1");
+        counters.Read(first.Chunks[0]);
+        counters.Delivered(first);
+        counters.TailOfNamespaceEnded("ci-1");
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(["ci-1"], counters.ExpireIdleNamespaces());
+
+        var again = new PushBatch([new LogEntry(StreamOf("ci-1"), 3, "three")]);
+        counters.TailOfNamespaceBegan("ci-1");
+        counters.Read(again.Chunks[0]);
+        counters.Delivered(again);
+
+        var text = await Exposition(counters);
+        Assert.Contains("aggregator_lines_read_total{namespace=\"ci-1\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_lines_shipped_total{namespace=\"ci-1\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Equal(3, counters.EntriesShipped);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Without_expiry_as_for_named_namespaces_every_namespace_keeps_its_series()
+    {
+        var counters = new ShippingCounters();
+        counters.KnowNamespace("shop");
+        counters.TailOfNamespaceBegan("shop");
+        counters.TailOfNamespaceEnded("shop");
+
+        Assert.Empty(counters.ExpireIdleNamespaces());
+        Assert.Contains("aggregator_lines_read_total{namespace=\"shop\"} 0", await Exposition(counters), StringComparison.Ordinal);
+    }
 }

@@ -6,6 +6,7 @@ using Aggregator.Actors.Pipeline;
 using Aggregator.Actors.Sharding;
 using Aggregator.Actors.Tailing;
 using Aggregator.Tests.Discovery;
+using Aggregator.Tests.Pipeline;
 using Akka.Actor;
 using k8s.Models;
 using Xunit;
@@ -139,6 +140,36 @@ public sealed class TailCrashTests : Akka.TestKit.Xunit2.TestKit
             Assert.Equal("crashed (1 in a row), starting again", state.Phase);
             Assert.Equal("crashed: a bug in the API client", state.LastError);
         }
+    }
+
+    [Theory(Timeout = 60000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_crashed_tail_waiting_to_start_again_keeps_its_namespaces_series_until_its_parent_lets_it_go(bool sharded)
+    {
+        var waitLong = Settings with { CrashRestartMinimum = TimeSpan.FromMinutes(2), CrashRestartMaximum = TimeSpan.FromMinutes(4) };
+        var clock = new ManualClock();
+        var counters = new ShippingCounters();
+        counters.ExpireIdleNamespacesAfter(TimeSpan.FromMinutes(10), clock);
+        var api = new BuggyPodApi(Pod);
+        var parent = sharded
+            ? ChildActorOf(TailEntity.Props(Crashy.TailId, new TailEntityDependencies(
+                Dependencies(api, counters, waitLong), new DiscoverySettings(), ActorRefs.Nobody, TimeSpan.FromSeconds(1))))
+            : Sys.ActorOf(ContainerTails.Props(Dependencies(api, counters, waitLong)));
+
+        parent.Tell(new StartTail(Crashy, Pod));
+        await AwaitAssertAsync(() => Assert.True(api.CrashedAt != 0), Wait);
+        await AwaitAssertAsync(() => Assert.Equal(0, counters.ActiveTails), Wait);
+        clock.Advance(TimeSpan.FromHours(1));
+
+        // No tail runs, but one waits to start again: the namespace is still tailed.
+        Assert.Empty(counters.ExpireIdleNamespaces());
+
+        Watch(parent);
+        Sys.Stop(parent);
+        await ExpectTerminatedAsync(parent);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(["prod"], counters.ExpireIdleNamespaces());
     }
 
     private static TailDependencies Dependencies(IPodApi api, ShippingCounters counters, TailSettings? settings = null) =>
