@@ -91,6 +91,13 @@ public static class AggregatorHost
         }
 
         var runtime = new AggregatorRuntime(settings.BufferBudget);
+        if (settings.Namespaces.Contains(null))
+        {
+            // Watching all namespaces, short-lived ones (CI, previews) would leave their series behind for good. Named
+            // namespaces keep theirs, as they always did: they are few, and chosen. Set before any tail can read.
+            runtime.Counters.ExpireIdleNamespacesAfter(settings.Metrics.NamespaceSeriesGrace);
+        }
+
         var kubernetes = KubernetesClients.Create(settings.Kubernetes);
         var loki = settings.Loki is { } lokiSettings ? new LokiClient(lokiSettings) : null;
         ILogShipper shipper = loki is not null ? loki : new StdoutShipper(standardOutput ?? Console.Out);

@@ -92,6 +92,12 @@ public sealed class MetricsOptions
 
     /// <summary>/healthz fails when entries wait for Loki and no push attempt has finished for this many seconds.</summary>
     public double StuckAfterSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// With NAMESPACE <c>*</c>: seconds a namespace with no tailed container and nothing waiting for Loki keeps its
+    /// per-namespace series before they are removed.
+    /// </summary>
+    public double NamespaceSeriesGraceSeconds { get; set; } = 600;
 }
 
 /// <summary>Loki settings.</summary>

@@ -80,7 +80,10 @@ public sealed record AggregatorSettings(
             Metrics = new MetricsEndpoint(
                 ListenAddress(options.Metrics.Address, "Aggregator:Metrics:Address"),
                 Port(options.Metrics.Port, "METRICS_PORT (Aggregator:Metrics:Port)"),
-                TimeSpan.FromSeconds(Positive(options.Metrics.StuckAfterSeconds, "Aggregator:Metrics:StuckAfterSeconds"))),
+                TimeSpan.FromSeconds(Positive(options.Metrics.StuckAfterSeconds, "Aggregator:Metrics:StuckAfterSeconds")))
+            {
+                NamespaceSeriesGrace = TimeSpan.FromSeconds(Positive(options.Metrics.NamespaceSeriesGraceSeconds, "Aggregator:Metrics:NamespaceSeriesGraceSeconds")),
+            },
             LogFormat = Enum.GetNames<LogFormat>().FirstOrDefault(n => string.Equals(n, options.LogFormat?.Trim(), StringComparison.OrdinalIgnoreCase)) is { } format
                 ? Enum.Parse<LogFormat>(format)
                 : throw new ConfigurationException($"LOG_FORMAT (Aggregator:LogFormat) is '{options.LogFormat}': expected Text or Json"),

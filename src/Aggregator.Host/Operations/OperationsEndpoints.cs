@@ -110,6 +110,8 @@ internal sealed class OperationsEndpoints(
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 _rate.Sample(DateTime.UtcNow, runtime.Counters.EntriesShipped, runtime.Counters.BytesShipped);
+                // Scrapes expire them too; this bounds the memory of namespaces gone when nothing scrapes.
+                runtime.Counters.ExpireIdleNamespaces();
             }
         }
         catch (OperationCanceledException)

@@ -223,6 +223,54 @@ public sealed partial class MetricsEndpointTests
         Assert.True(Value(text, "aggregator_watch_restarts_total") >= 1);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task With_every_namespace_watched_a_namespace_whose_pods_are_gone_loses_its_series_once_shipped_and_idle_and_a_live_one_keeps_them()
+    {
+        const string Gone = "ci-1234";
+        var grace = TimeSpan.FromSeconds(1);
+        await using var test = await AggregatorUnderTest.CreateAsync();
+        foreach (var ns in new[] { Ns, Gone })
+        {
+            test.Kubernetes.CreatePod(ns, "web-0", ["app"]);
+            test.Kubernetes.StartPod(ns, "web-0");
+            test.Write(ns, "web-0", "app", 20);
+        }
+
+        await test.StartAggregatorAsync(("Aggregator:Namespaces", "*"), ("Aggregator:Metrics:NamespaceSeriesGraceSeconds", "1"));
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"), (Gone, "web-0", "app"));
+        await AggregatorUnderTest.Eventually(() => test.Runtime.Counters.EntriesShipped == 40, "the counters saw the 40 lines settled");
+
+        // Loki goes down while the namespace's last lines are read and its pod is deleted: those lines are still to
+        // be counted as shipped, so the namespace keeps its series past the grace for as long as they wait.
+        test.Loki.SetDown(503);
+        test.Write(Gone, "web-0", "app", 10, "last words");
+        await AggregatorUnderTest.Eventually(() => test.Runtime.Counters.EntriesRead == 50, "the last words are read");
+        test.Kubernetes.DeletePod(Gone, "web-0");
+        await AggregatorUnderTest.Eventually(() => test.Runtime.Counters.ActiveTails == 1, "the deleted pod's tail has ended");
+        var tailEnded = DateTimeOffset.UtcNow;
+        // The point here is time passing: more than the grace with the namespace's lines held back.
+        await AggregatorUnderTest.Eventually(() => DateTimeOffset.UtcNow - tailEnded > grace * 2, "twice the grace has passed");
+        var held = await ScrapeAsync(test);
+        Assert.Equal(30, Value(held, "aggregator_lines_read_total{namespace=\"ci-1234\"}"));
+        Assert.Contains("aggregator_lines_shipped_total{namespace=\"ci-1234\"} 20\n", held, StringComparison.Ordinal);
+
+        test.Loki.SetUp();
+        // Shipped, the count moves, and stays visible for the grace before the series go.
+        await AggregatorUnderTest.Eventually(
+            async () => Value(await ScrapeAsync(test), "aggregator_lines_shipped_total{namespace=\"ci-1234\"}") == 30, "the last words are counted as shipped");
+        var shippedAt = DateTimeOffset.UtcNow;
+        await AggregatorUnderTest.Eventually(
+            async () => !(await ScrapeAsync(test)).Contains("namespace=\"ci-1234\"", StringComparison.Ordinal), "the gone namespace's series are removed");
+
+        Assert.True(DateTimeOffset.UtcNow - shippedAt >= grace - TimeSpan.FromMilliseconds(100), "the series went before the grace was out");
+        // The live namespace read nothing for all that time, and keeps its series and counts.
+        var text = await ScrapeAsync(test);
+        Assert.Equal(20, Value(text, "aggregator_lines_read_total{namespace=\"shop\"}"));
+        Assert.Contains("aggregator_lines_shipped_total{namespace=\"shop\"} 20\n", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator_bytes_shipped_total{namespace=\"shop\"} ", text, StringComparison.Ordinal);
+        Assert.Equal(1, Value(text, "aggregator_active_tails"));
+    }
+
     /// <summary>The name of each metric family, from its <c># TYPE</c> line.</summary>
     [GeneratedRegex(@"(?m)^# TYPE (\S+) ")]
     private static partial Regex Family();

@@ -34,6 +34,7 @@ public sealed class OperationsSettingsTests : IDisposable
         Assert.Equal(IPAddress.Any, settings.Metrics.Address);
         Assert.Equal(9102, settings.Metrics.Port);
         Assert.Equal(TimeSpan.FromMinutes(5), settings.Metrics.StuckAfter);
+        Assert.Equal(TimeSpan.FromMinutes(10), settings.Metrics.NamespaceSeriesGrace);
         Assert.Equal(LogFormat.Text, settings.LogFormat);
     }
 
@@ -65,12 +66,19 @@ public sealed class OperationsSettingsTests : IDisposable
     [InlineData("Aggregator:Admin:Address", "not-an-address", "Aggregator:Admin:Address")]
     [InlineData("Aggregator:LogFormat", "xml", "LOG_FORMAT")]
     [InlineData("Aggregator:Metrics:StuckAfterSeconds", "0", "Aggregator:Metrics:StuckAfterSeconds")]
+    [InlineData("Aggregator:Metrics:NamespaceSeriesGraceSeconds", "0", "Aggregator:Metrics:NamespaceSeriesGraceSeconds is 0: expected a number above 0")]
+    [InlineData("Aggregator:Metrics:NamespaceSeriesGraceSeconds", "-5", "Aggregator:Metrics:NamespaceSeriesGraceSeconds is -5: expected a number above 0")]
+    [InlineData("Aggregator:Metrics:NamespaceSeriesGraceSeconds", "ten", "Aggregator:Metrics:NamespaceSeriesGraceSeconds is 'ten': expected a number")]
     public void Unusable_values_are_refused_naming_the_setting(string key, string value, string named)
     {
         var refused = Assert.Throws<ConfigurationException>(() => From(null, (key, value)));
 
         Assert.Contains(named, refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_namespace_series_grace_is_set_in_seconds_fractions_allowed() =>
+        Assert.Equal(TimeSpan.FromSeconds(1.5), From(null, ("Aggregator:Metrics:NamespaceSeriesGraceSeconds", "1.5")).Metrics.NamespaceSeriesGrace);
 
     [Fact]
     public void Every_new_variable_is_one_the_aggregator_reads()
