@@ -197,7 +197,8 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
 
     /// <summary>
     /// Every member's tails: each Up member's region says which entities it hosts, then each entity is asked for
-    /// its state through the region. An entity that does not answer in time (starting, handing off) is left out.
+    /// its state through the region. An entity that does not answer in time (starting, handing off) is listed by
+    /// what its ID says, in the state <see cref="TailFilter.NotAnswering"/>.
     /// </summary>
     private static async Task<IReadOnlyList<TailReport>> ClusterTailsAsync(ActorSystem system, TailFilter filter)
     {
@@ -226,10 +227,10 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                return null;
+                return TailFilter.Unanswered(tailId, h.Member, AskTimeout);
             }
         }))).ConfigureAwait(false);
-        return [.. reports.OfType<TailReport>().Where(filter.Matches)
+        return [.. reports.Where(filter.Matches)
             .OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Pod, StringComparer.Ordinal).ThenBy(t => t.Container, StringComparer.Ordinal)];
     }
 

@@ -16,6 +16,23 @@ public sealed record TailFilter(string? Namespace = null, string? Pod = null, st
             : string.Equals(tail.Pod, Pod, StringComparison.Ordinal))) &&
         (string.IsNullOrEmpty(State) || tail.State.StartsWith(State, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The state reported for a sharded tail that did not answer in time.</summary>
+    public const string NotAnswering = "not answering";
+
+    /// <summary>
+    /// A sharded tail that <paramref name="member"/> hosts but that did not answer in time: what its ID says, so that
+    /// an operator sees it is there (during a rolling restart, many are) rather than a list that silently lacks it.
+    /// </summary>
+    public static TailReport Unanswered(string tailId, string member, TimeSpan waited)
+    {
+        // Kubernetes names never contain '_': the ID is namespace, pod, container and short container ID.
+        var parts = tailId.Split('_');
+        string Part(int i) => parts.Length == 4 ? parts[i] : (i == 0 ? tailId : "");
+        return new TailReport(
+            tailId, Part(0), Part(1), Part(2), Part(3), new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering,
+            0, 0, null, null, 0, $"did not answer within {waited.TotalSeconds:0} s: starting, handing off or stopping", member);
+    }
+
     /// <summary>A tail's state as the admin endpoint reports it, at <paramref name="now"/>.</summary>
     public static TailReport Report(TailState state, DateTime now)
     {

@@ -34,6 +34,20 @@ public sealed class TailFilterTests
     }
 
     [Fact]
+    public void A_sharded_tail_that_did_not_answer_is_reported_by_what_its_ID_says_and_still_filtered()
+    {
+        var report = TailFilter.Unanswered("shop_web-0_app_0123456789ab", "akka.tcp://aggregator@10.0.0.2:4053", TimeSpan.FromSeconds(5));
+
+        Assert.Equal(("shop", "web-0", "app", "0123456789ab"), (report.Namespace, report.Pod, report.Container, report.ContainerId));
+        Assert.Equal(TailFilter.NotAnswering, report.State);
+        Assert.Equal("akka.tcp://aggregator@10.0.0.2:4053", report.Member);
+        Assert.True(new TailFilter("shop", "web-*").Matches(report));
+        Assert.False(new TailFilter(State: "follow").Matches(report));
+        Assert.Equal("did not answer within 5 s: starting, handing off or stopping", report.LastError);
+        Assert.Equal("not-a-tail-id", TailFilter.Unanswered("not-a-tail-id", "m", TimeSpan.FromSeconds(5)).Namespace);
+    }
+
+    [Fact]
     public void Filters_match_namespace_exactly_pod_exactly_or_by_prefix_and_state_by_its_start()
     {
         var tail = Tail("shop", "web-0", "following");
