@@ -65,42 +65,61 @@ public sealed class DeliveryLag(TimeProvider clock)
     /// <summary>Loki has settled the chunk (stored it, or refused it for good), or it never reached the pipeline.</summary>
     public void Left(LogChunk chunk)
     {
+        lock (_gate)
+        {
+            Forget(chunk);
+        }
+    }
+
+    /// <summary>Loki has settled a batch of these chunks: one lock for them all, since a batch of quiet streams holds hundreds.</summary>
+    public void Left(IReadOnlyList<LogChunk> chunks)
+    {
+        lock (_gate)
+        {
+            // By index: the list's enumerator through its interface would be an allocation per batch.
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                Forget(chunks[i]);
+            }
+        }
+    }
+
+    // The caller holds _gate.
+    private void Forget(LogChunk chunk)
+    {
         if (chunk.Count == 0)
         {
             return;
         }
 
         var oldest = chunk.OldestTimestampNanos;
-        lock (_gate)
+        if (!_pending.TryGetValue(oldest, out var count))
         {
-            if (!_pending.TryGetValue(oldest, out var count))
-            {
-                // Never entered: a pipeline fed other than by the tails (tests) has nothing to forget.
-                return;
-            }
+            // Never entered: a pipeline fed other than by the tails (tests) has nothing to forget.
+            return;
+        }
 
-            _chunks--;
-            if (count > 1)
-            {
-                _pending[oldest] = count - 1;
-                return;
-            }
+        _chunks--;
+        if (count > 1)
+        {
+            _pending[oldest] = count - 1;
+            return;
+        }
 
-            _pending.Remove(oldest);
-            if (_pending.Count == 0)
+        _pending.Remove(oldest);
+        if (_pending.Count == 0)
+        {
+            _oldest = long.MaxValue;
+            _oldestStale = false;
+            if (_pending.EnsureCapacity(0) > KeptCapacity)
             {
-                _oldest = long.MaxValue;
-                _oldestStale = false;
-                if (_pending.EnsureCapacity(0) > KeptCapacity)
-                {
-                    _pending.TrimExcess();
-                }
+                _pending.TrimExcess();
             }
-            else if (oldest == _oldest)
-            {
-                // Found again at the next scrape rather than now: chunks leave far more often than scrapes come.
-                _oldestStale = true;
-            }
+        }
+        else if (oldest == _oldest)
+        {
+            // Found again at the next scrape rather than now: chunks leave far more often than scrapes come.
+            _oldestStale = true;
         }
     }
 

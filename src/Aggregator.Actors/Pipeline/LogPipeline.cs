@@ -61,15 +61,8 @@ public sealed class LogPipeline
                 {
                     var completed = await pusher.Ask<PushCompleted>(new PushRequested(batch), Timeout.InfiniteTimeSpan).ConfigureAwait(false);
                     budget.Release(batch.Weight);
-                    if (lag is not null)
-                    {
-                        // The lane's own batch, not the pushes that carried it: a 413's halves cut chunks anew.
-                        var chunks = batch.Chunks;
-                        for (var i = 0; i < chunks.Count; i++)
-                        {
-                            lag.Left(chunks[i]);
-                        }
-                    }
+                    // The lane's own batch, not the pushes that carried it: a 413's halves cut chunks anew.
+                    lag?.Left(batch.Chunks);
 
                     settled?.Invoke(batch);
                     batch.Settled();

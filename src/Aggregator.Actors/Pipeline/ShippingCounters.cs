@@ -205,7 +205,17 @@ public sealed class ShippingCounters
     }
 
     /// <summary>A chunk counted as read did not go into the pipeline after all (it was closing): it waits for no answer.</summary>
-    internal void NotHandedOn(LogChunk chunk) => Lag.Left(chunk);
+    internal void NotHandedOn(LogChunk chunk)
+    {
+        Lag.Left(chunk);
+        if (_idle is { } idle)
+        {
+            lock (_idleGate)
+            {
+                idle.Settled(chunk.Stream.Key.Namespace, chunk.Count);
+            }
+        }
+    }
 
     internal void Overlong(bool dropped)
     {
@@ -367,11 +377,13 @@ public sealed class ShippingCounters
             return;
         }
 
+        var chunks = batch.Chunks;
         lock (_idleGate)
         {
-            foreach (var chunk in batch.Chunks)
+            // By index: the list's enumerator through its interface would be an allocation per push.
+            for (var i = 0; i < chunks.Count; i++)
             {
-                idle.Settled(chunk.Stream.Key.Namespace, chunk.Count);
+                idle.Settled(chunks[i].Stream.Key.Namespace, chunks[i].Count);
             }
         }
     }

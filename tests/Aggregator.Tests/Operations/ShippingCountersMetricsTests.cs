@@ -331,6 +331,24 @@ public sealed class ShippingCountersMetricsTests
         Assert.Equal(3, counters.EntriesShipped);
     }
 
+    [Fact]
+    public void A_chunk_the_closing_pipeline_did_not_take_holds_its_namespace_no_longer_than_a_settled_one()
+    {
+        var clock = new ManualClock();
+        var counters = new ShippingCounters(clock: clock);
+        counters.ExpireIdleNamespacesAfter(TimeSpan.FromMinutes(10), clock);
+        var chunk = new PushBatch([new LogEntry(StreamOf("ci-3"), clock.NowNanos, "late")]).Chunks[0];
+        counters.TailOfNamespaceBegan("ci-3");
+        counters.Read(chunk);
+
+        counters.NotHandedOn(chunk);
+        counters.TailOfNamespaceEnded("ci-3");
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.Equal(["ci-3"], counters.ExpireIdleNamespaces());
+        Assert.Equal(0, counters.Lag.PendingChunks);
+    }
+
     [Fact(Timeout = 10_000)]
     public async Task Without_expiry_as_for_named_namespaces_every_namespace_keeps_its_series()
     {
