@@ -258,11 +258,11 @@ public sealed partial class MetricsEndpointTests
         // Shipped, the count moves, and stays visible for the grace before the series go.
         await AggregatorUnderTest.Eventually(
             async () => Value(await ScrapeAsync(test), "aggregator_lines_shipped_total{namespace=\"ci-1234\"}") == 30, "the last words are counted as shipped");
-        var shippedAt = DateTimeOffset.UtcNow;
+        // Not before the grace is IdleNamespacesTests' to show, on a clock of their own: here the scrape that saw the
+        // count may itself have come late.
         await AggregatorUnderTest.Eventually(
             async () => !(await ScrapeAsync(test)).Contains("namespace=\"ci-1234\"", StringComparison.Ordinal), "the gone namespace's series are removed");
 
-        Assert.True(DateTimeOffset.UtcNow - shippedAt >= grace - TimeSpan.FromMilliseconds(100), "the series went before the grace was out");
         // The live namespace read nothing for all that time, and keeps its series and counts.
         var text = await ScrapeAsync(test);
         Assert.Equal(20, Value(text, "aggregator_lines_read_total{namespace=\"shop\"}"));
