@@ -17,9 +17,13 @@ public static class TailIdentity
         pod is null ? null : TailPlan.For(pod, settings).FirstOrDefault(target => target.TailId == tailId);
 
     /// <summary>The namespace and pod of a tail ID, or null when it is not one.</summary>
-    public static (string Namespace, string Pod)? PodOf(string tailId)
+    public static (string Namespace, string Pod)? PodOf(string tailId) =>
+        PartsOf(tailId) is { } parts ? (parts.Namespace, parts.Pod) : null;
+
+    /// <summary>What a tail ID names: namespace, pod, container and short instance ID; null when it is not one.</summary>
+    public static (string Namespace, string Pod, string Container, string Instance)? PartsOf(string tailId)
     {
         var parts = tailId.Split('_');
-        return parts.Length == 4 && parts.All(p => p.Length > 0) ? (parts[0], parts[1]) : null;
+        return parts.Length == 4 && parts.All(p => p.Length > 0) ? (parts[0], parts[1], parts[2], parts[3]) : null;
     }
 }

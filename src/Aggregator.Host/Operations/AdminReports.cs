@@ -210,11 +210,11 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
             {
                 var state = await system.ActorSelection(RegionPath(member.Address))
                     .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout).ConfigureAwait(false);
-                return (Member: member.Address.ToString(), Entities: state.Shards.SelectMany(s => s.EntityIds).ToList());
+                return (Member: member.Address.ToString(), Entities: state.Shards.SelectMany(s => s.EntityIds).ToList(), Answered: true);
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                return (Member: member.Address.ToString(), Entities: new List<string>());
+                return (Member: member.Address.ToString(), Entities: new List<string>(), Answered: false);
             }
         })).ConfigureAwait(false);
         var now = DateTime.UtcNow;
@@ -230,7 +230,8 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
                 return TailFilter.Unanswered(tailId, h.Member, AskTimeout);
             }
         }))).ConfigureAwait(false);
-        return [.. reports.Where(filter.Matches)
+        var silent = hosted.Where(h => !h.Answered).Select(h => TailFilter.UnansweredMember(h.Member, AskTimeout));
+        return [.. reports.Concat(silent).Where(filter.Matches)
             .OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Pod, StringComparer.Ordinal).ThenBy(t => t.Container, StringComparer.Ordinal)];
     }
 

@@ -25,13 +25,19 @@ public sealed record TailFilter(string? Namespace = null, string? Pod = null, st
     /// </summary>
     public static TailReport Unanswered(string tailId, string member, TimeSpan waited)
     {
-        // Kubernetes names never contain '_': the ID is namespace, pod, container and short container ID.
-        var parts = tailId.Split('_');
-        string Part(int i) => parts.Length == 4 ? parts[i] : (i == 0 ? tailId : "");
+        var (ns, pod, container, instance) = TailIdentity.PartsOf(tailId) ?? (tailId, "", "", "");
         return new TailReport(
-            tailId, Part(0), Part(1), Part(2), Part(3), new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering,
+            tailId, ns, pod, container, instance, new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering,
             0, 0, null, null, 0, $"did not answer within {waited.TotalSeconds:0} s: starting, handing off or stopping", member);
     }
+
+    /// <summary>
+    /// A member whose shard region did not say which tails it hosts: one row for all of them, so that the list does
+    /// not look whole without them.
+    /// </summary>
+    public static TailReport UnansweredMember(string member, TimeSpan waited) =>
+        new("", "", "", "", "", new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering, 0, 0, null, null, 0,
+            $"its shard region did not answer within {waited.TotalSeconds:0} s: the tails it runs are not listed", member);
 
     /// <summary>A tail's state as the admin endpoint reports it, at <paramref name="now"/>.</summary>
     public static TailReport Report(TailState state, DateTime now)

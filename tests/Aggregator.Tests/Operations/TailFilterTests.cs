@@ -48,6 +48,16 @@ public sealed class TailFilterTests
     }
 
     [Fact]
+    public void A_member_whose_region_did_not_answer_is_one_row_saying_its_tails_are_not_listed()
+    {
+        var report = TailFilter.UnansweredMember("akka.tcp://aggregator@10.0.0.3:4053", TimeSpan.FromSeconds(5));
+
+        Assert.Equal(("akka.tcp://aggregator@10.0.0.3:4053", TailFilter.NotAnswering), (report.Member, report.State));
+        Assert.Equal("its shard region did not answer within 5 s: the tails it runs are not listed", report.LastError);
+        Assert.True(new TailFilter().Matches(report));
+    }
+
+    [Fact]
     public void Filters_match_namespace_exactly_pod_exactly_or_by_prefix_and_state_by_its_start()
     {
         var tail = Tail("shop", "web-0", "following");
