@@ -40,7 +40,7 @@ internal sealed class OperationsEndpoints(
         OperationsLog.Shipping(_log, settings.Loki is { } loki ? $"Loki at {loki.PushUri}" : "standard output as JSON lines (LOKI_URL is not set)");
         if (!PodJson.TrimsPodsOf(settings.Kubernetes))
         {
-            // Unsaid, this cost 12 MiB at 1,000 containers for two releases (BENCHMARKS.md, session 23).
+            // Unsaid, this cost 12 MiB at 1,000 containers through sessions 21 and 22 (BENCHMARKS.md, session 23).
             OperationsLog.PodsHeldWhole(_log);
         }
 
