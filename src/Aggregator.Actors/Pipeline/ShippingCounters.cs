@@ -208,13 +208,7 @@ public sealed class ShippingCounters
     internal void NotHandedOn(LogChunk chunk)
     {
         Lag.Left(chunk);
-        if (_idle is { } idle)
-        {
-            lock (_idleGate)
-            {
-                idle.Settled(chunk.Stream.Key.Namespace, chunk.Count);
-            }
-        }
+        Decide(chunk, static (idle, chunk) => idle.Settled(chunk.Stream.Key.Namespace, chunk.Count));
     }
 
     internal void Overlong(bool dropped)
@@ -275,28 +269,10 @@ public sealed class ShippingCounters
     /// A tail of <paramref name="ns"/> began: the namespace's series stay while it runs or waits to start again after
     /// a crash, until <see cref="TailOfNamespaceEnded"/>. Apart from <see cref="TailStarted"/>, which counts running tails only.
     /// </summary>
-    internal void TailOfNamespaceBegan(string ns)
-    {
-        if (_idle is { } idle)
-        {
-            lock (_idleGate)
-            {
-                idle.TailBegan(ns);
-            }
-        }
-    }
+    internal void TailOfNamespaceBegan(string ns) => Decide(ns, static (idle, ns) => idle.TailBegan(ns));
 
     /// <summary>A tail of <paramref name="ns"/> is gone for good (finished, handed off, or stopped with the aggregator).</summary>
-    internal void TailOfNamespaceEnded(string ns)
-    {
-        if (_idle is { } idle)
-        {
-            lock (_idleGate)
-            {
-                idle.TailEnded(ns);
-            }
-        }
-    }
+    internal void TailOfNamespaceEnded(string ns) => Decide(ns, static (idle, ns) => idle.TailEnded(ns));
 
     internal void TailReopened() => _series.TailRestarts.Inc();
 
@@ -370,20 +346,24 @@ public sealed class ShippingCounters
     }
 
     // After the shipped counts moved: only then may the namespace's series go.
-    private void SettledPerNamespace(PushBatch batch)
+    private void SettledPerNamespace(PushBatch batch) => Decide(batch.Chunks, static (idle, chunks) =>
     {
-        if (_idle is not { } idle)
+        // By index: the list's enumerator through its interface would be an allocation per push.
+        for (var i = 0; i < chunks.Count; i++)
         {
-            return;
+            idle.Settled(chunks[i].Stream.Key.Namespace, chunks[i].Count);
         }
+    });
 
-        var chunks = batch.Chunks;
-        lock (_idleGate)
+    // Every decision about idle namespaces, under the lock that also guards their series; nothing without expiry. The
+    // static delegates and their state keep this free of allocations on the per-chunk path.
+    private void Decide<TState>(TState state, Action<IdleNamespaces, TState> decision)
+    {
+        if (_idle is { } idle)
         {
-            // By index: the list's enumerator through its interface would be an allocation per push.
-            for (var i = 0; i < chunks.Count; i++)
+            lock (_idleGate)
             {
-                idle.Settled(chunks[i].Stream.Key.Namespace, chunks[i].Count);
+                decision(idle, state);
             }
         }
     }
