@@ -136,6 +136,42 @@ public sealed class DeliveryUnderFaultsTests
         Assert.Contains(test.Kubernetes.LogRequests, r => r.Pod == "web-0" && r.SinceTime == KubeTimeOf(second + 1_000_000_000));
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task A_restart_resumed_from_Lokis_position_inside_a_long_line_does_not_ship_the_rest_of_that_line_as_a_line()
+    {
+        var clock = new SimulatedClock(TimeSpan.FromMinutes(-1));
+        await using var test = await AggregatorUnderTest.CreateAsync(kubernetesOptions: new KubernetesDoubleOptions { Clock = clock });
+        test.Kubernetes.CreatePod(Ns, "web-0", ["app"]);
+        test.Kubernetes.StartPod(Ns, "web-0");
+        await test.StartAggregatorAsync();
+        // The long line's three records: the first at the last nanosecond of a second, the other two in the next, which
+        // is the first second of the window a restart resumes from (the second before the newest line's).
+        var second = (clock.GetUtcNow().ToUnixTimeSeconds() + 1) * 1_000_000_000L;
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", "before", timestampNanos: second + 500_000_000);
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", new string('x', 40_000), timestampNanos: second + 999_999_999);
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", "the newest line Loki holds", timestampNanos: second + 2_500_000_000);
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        await test.StopAggregatorAsync();
+        var requestsBefore = test.Kubernetes.LogRequests.Count;
+
+        await test.StartAggregatorAsync();
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", "after the restart", timestampNanos: second + 2_700_000_000);
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        var report = test.Report((Ns, "web-0", "app"));
+        Assert.True(report.ExactlyOnce, report.ToString());
+        // Asked from a second before the window, where the long line begins whole and is passed over.
+        Assert.Equal(KubeTimeOf(second), test.Kubernetes.LogRequests.Skip(requestsBefore).First(r => r.Pod == "web-0").SinceTime);
+        Assert.NotEmpty(await test.Logs.EventuallyContainingAsync("Loki holds its lines up to"));
+
+        // Resumed within the run from the window's first second: the line passed over has two records there.
+        test.Kubernetes.SeverLogStreams(Ns, "web-0", "app");
+        test.Kubernetes.WriteLine(Ns, "web-0", "app", "after the cut", timestampNanos: second + 2_900_000_000);
+        await test.WaitForDeliveryAsync((Ns, "web-0", "app"));
+        report = test.Report((Ns, "web-0", "app"));
+        Assert.True(report.ExactlyOnce, report.ToString());
+        Assert.Equal(KubeTimeOf(second + 1_000_000_000), test.Kubernetes.LogRequests.Last(r => r.Pod == "web-0").SinceTime);
+    }
+
     private static string KubeTimeOf(long unixNanos) =>
         DateTime.UnixEpoch.AddTicks(unixNanos / 100).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -181,17 +181,21 @@ public static class ContainerLogReader
             for (var i = 0; i < _lines.Count; i++)
             {
                 var line = _lines[i];
-                if (!resume.Admit(line.TimestampNanos))
+                var isNew = resume.Admit(line.TimestampNanos);
+                if (record < straddlingCount && (isNew || resume.BeganBeforeWindow(line.TimestampNanos)))
                 {
-                    continue;
+                    for (; record < straddlingCount && straddling[record].Line <= i; record++)
+                    {
+                        if (straddling[record].Line == i)
+                        {
+                            resume.AlsoRead(straddling[record].TimestampNanos);
+                        }
+                    }
                 }
 
-                for (; record < straddlingCount && straddling[record].Line <= i; record++)
+                if (!isNew)
                 {
-                    if (straddling[record].Line == i)
-                    {
-                        resume.AlsoRead(straddling[record].TimestampNanos);
-                    }
+                    continue;
                 }
 
                 admitted++;

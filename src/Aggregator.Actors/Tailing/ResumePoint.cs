@@ -17,6 +17,10 @@ public sealed class ResumePoint
     private Dictionary<long, int>? _toSkip;
     private long _newestSecond = long.MinValue;
 
+    // After a position learnt from Loki, the request starts a second before the window, and what it sends from that
+    // second is passed over until the first line inside the window (see After).
+    private long _passOverBefore = long.MinValue;
+
     /// <summary>The timestamp of the newest line read, or null before the first.</summary>
     public long? NewestTimestamp { get; private set; }
 
@@ -31,11 +35,28 @@ public sealed class ResumePoint
     /// then, so the lines of the resume window are sent again; Loki drops those it already holds, since they
     /// carry the same timestamps.
     /// </summary>
-    public static ResumePoint After(long timestampNanos) =>
-        new() { NewestTimestamp = timestampNanos, _newestSecond = KubeletTimestamp.SecondOf(timestampNanos) };
+    /// <remarks>
+    /// The kubelet filters a long line's 16 KiB records one by one, so a request from the window's first second can
+    /// begin with the later records of a line begun before it, which read as a line of their own that Loki does not
+    /// hold. Without a memory of that line, the request starts a second earlier, where such a line's later records
+    /// join the line they belong to or read as a line stamped before the window, and what it sends from before the
+    /// window is passed over until its first line inside the window. Only a line with no record at all in that
+    /// extra second (a writer pausing over a second inside one line) still shows its end as a line.
+    /// </remarks>
+    public static ResumePoint After(long timestampNanos)
+    {
+        var second = KubeletTimestamp.SecondOf(timestampNanos);
+        return new() { NewestTimestamp = timestampNanos, _newestSecond = second, _passOverBefore = (second - 1) * 1_000_000_000 };
+    }
 
     /// <summary>The whole second to pass as <c>sinceTime</c>, or null to read the log from its start.</summary>
-    public long? SinceSecond => NewestTimestamp is null ? null : _newestSecond - 1;
+    public long? SinceSecond => NewestTimestamp is null ? null : _newestSecond - (_passOverBefore == long.MinValue ? 1 : 2);
+
+    /// <summary>
+    /// Whether a line that <see cref="Admit"/> refused was passed over as begun before the window of a position learnt
+    /// from Loki: its records in later seconds are then read lines too (<see cref="AlsoRead"/>).
+    /// </summary>
+    public bool BeganBeforeWindow(long timestampNanos) => timestampNanos < _passOverBefore;
 
     /// <summary>Called when a request is reopened: the lines it sends first that were read already will be skipped.</summary>
     public void BeginResume()
@@ -58,6 +79,17 @@ public sealed class ResumePoint
     /// <summary>Decides for one line, in the order the endpoint sent them, whether it is new; records it if so.</summary>
     public bool Admit(long timestampNanos)
     {
+        if (_passOverBefore != long.MinValue)
+        {
+            if (timestampNanos < _passOverBefore)
+            {
+                LinesSkipped++;
+                return false;
+            }
+
+            _passOverBefore = long.MinValue;
+        }
+
         if (_toSkip is not null && _toSkip.TryGetValue(timestampNanos, out var pending))
         {
             if (pending == 1)
@@ -82,9 +114,10 @@ public sealed class ResumePoint
     }
 
     /// <summary>
-    /// Also counts as read a partial record of a long line just admitted whose timestamp is in a later second than the
-    /// line's (<see cref="LogLineReader.Straddling"/>): a request resumed from that second begins with the record, which
-    /// then reads as a line stamped with it, and is skipped as the rest of a line read already.
+    /// Also counts as read a partial record of a long line just admitted (or passed over,
+    /// <see cref="BeganBeforeWindow"/>) whose timestamp is in a later second than the line's
+    /// (<see cref="LogLineReader.Straddling"/>): a request resumed from that second begins with the record, which then
+    /// reads as a line stamped with it, and is skipped as the rest of a line read already.
     /// </summary>
     public void AlsoRead(long recordTimestampNanos)
     {

@@ -173,13 +173,13 @@ public sealed class ResumePointTests
     }
 
     [Fact]
-    public void After_a_position_learnt_from_loki_resumes_one_second_before_and_sends_the_window_again()
+    public void After_a_position_learnt_from_loki_sends_the_window_again_from_one_second_before()
     {
         var stored = At(10, 123_456_789);
         var resume = ResumePoint.After(stored);
 
         Assert.Equal(stored, resume.NewestTimestamp);
-        Assert.Equal(Base + 9, resume.SinceSecond);
+        Assert.Equal(Base + 8, resume.SinceSecond);
 
         resume.BeginResume();
 
@@ -188,6 +188,58 @@ public sealed class ResumePointTests
         Assert.Equal(stored, resume.NewestTimestamp);
         Assert.Equal(2, resume.LinesRead);
         Assert.Equal(0, resume.LinesSkipped);
+    }
+
+    [Fact]
+    public void After_a_position_learnt_from_loki_what_the_extra_second_sends_is_passed_over_until_the_window()
+    {
+        // The extra second is asked for so that the end of a long line begun before the window joins its line, or
+        // reads as a line stamped before the window: either way it is passed over, not shipped as a line of its own.
+        var resume = ResumePoint.After(At(10, 0));
+        resume.BeginResume();
+
+        Assert.False(resume.Admit(At(8, 999_999_999)));
+        Assert.True(resume.BeganBeforeWindow(At(8, 999_999_999)));
+        Assert.False(resume.Admit(At(8, 1)));
+        Assert.True(resume.Admit(At(9, 0)));
+        Assert.False(resume.BeganBeforeWindow(At(8, 1)));
+
+        // After the first line inside the window, a stderr line stamped a little earlier is a line like any other.
+        Assert.True(resume.Admit(At(8, 999_999_000)));
+        Assert.Equal(2, resume.LinesSkipped);
+        Assert.Equal(2, resume.LinesRead);
+        Assert.Equal(Base + 9, resume.SinceSecond);
+    }
+
+    [Fact]
+    public void After_a_position_the_extra_second_is_asked_for_until_a_line_inside_the_window_is_read()
+    {
+        var resume = ResumePoint.After(At(10, 0));
+        resume.BeginResume();
+        Assert.False(resume.Admit(At(8, 5)));
+
+        // The request ended before reaching the window: the next asks from the same second, and passes over alike.
+        Assert.Equal(Base + 8, resume.SinceSecond);
+        resume.BeginResume();
+        Assert.False(resume.Admit(At(8, 5)));
+        Assert.True(resume.Admit(At(10, 0)));
+    }
+
+    [Fact]
+    public void Records_of_a_line_passed_over_that_fall_in_the_window_are_skipped_when_a_request_resumes_from_there()
+    {
+        var resume = ResumePoint.After(At(10, 0));
+        resume.BeginResume();
+        Assert.False(resume.Admit(At(8, 999_999_999)));
+        resume.AlsoRead(At(9, 0));
+        Assert.True(resume.Admit(At(10, 0)));
+
+        // Resumed from second 9 in the same run: the kubelet begins with the passed-over line's record stamped there.
+        Assert.Equal(Base + 9, resume.SinceSecond);
+        resume.BeginResume();
+        Assert.False(resume.Admit(At(9, 0)));
+        Assert.False(resume.Admit(At(10, 0)));
+        Assert.True(resume.Admit(At(10, 1)));
     }
 
     [Fact]
@@ -207,7 +259,7 @@ public sealed class ResumePointTests
     {
         var resume = ResumePoint.After(-1);
 
-        Assert.Equal(-2, resume.SinceSecond);
+        Assert.Equal(-3, resume.SinceSecond);
     }
 
     // Timestamps of a container writing evenly, second after second, from the first second to before the last.
