@@ -18,14 +18,16 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     private readonly DirectoryInfo _directory;
     private readonly IHost?[] _members;
     private readonly int[] _ports;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    private ClusterUnderTest(KubernetesApiDouble kubernetes, LokiDouble loki, DirectoryInfo directory, int members)
+    private ClusterUnderTest(KubernetesApiDouble kubernetes, LokiDouble loki, DirectoryInfo directory, int members, IReadOnlyDictionary<string, string?> settings)
     {
         Kubernetes = kubernetes;
         Loki = loki;
         _directory = directory;
         _members = new IHost?[members];
         _ports = ReservePorts(members);
+        _settings = settings;
     }
 
     public KubernetesApiDouble Kubernetes { get; }
@@ -38,10 +40,14 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>
     /// Starts the doubles and the first <paramref name="running"/> (default: all) of <paramref name="members"/>
     /// members, and waits until each sees all of them Up; the others can join later with <see cref="JoinAsync"/>.
+    /// <paramref name="settings"/> (keys such as <c>Aggregator:Cluster:StableAfterSeconds</c>) replace the harness's
+    /// own on every member.
     /// </summary>
-    public static async Task<ClusterUnderTest> StartAsync(int members = 3, int? running = null)
+    public static async Task<ClusterUnderTest> StartAsync(int members = 3, int? running = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var test = new ClusterUnderTest(await KubernetesApiDouble.StartAsync(), await LokiDouble.StartAsync(), Directory.CreateTempSubdirectory("aggregator-cluster-"), members);
+        var test = new ClusterUnderTest(
+            await KubernetesApiDouble.StartAsync(), await LokiDouble.StartAsync(), Directory.CreateTempSubdirectory("aggregator-cluster-"), members,
+            settings ?? new Dictionary<string, string?>());
         await Task.WhenAll(Enumerable.Range(0, running ?? members).Select(test.StartMemberAsync));
         await test.WaitUntilAllUpAsync();
         return test;
@@ -195,6 +201,11 @@ public sealed class ClusterUnderTest : IAsyncDisposable
             ["Aggregator:Metrics:Address"] = "127.0.0.1",
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("E2E_LOG_LEVEL") ?? "Warning",
         };
+        foreach (var (key, value) in _settings)
+        {
+            overrides[key] = value;
+        }
+
         var configuration = AggregatorHost.Configuration([], overrides);
         var host = AggregatorHost.Build(AggregatorSettings.From(configuration), configuration);
         await host.StartAsync();
