@@ -62,6 +62,59 @@ public sealed class ClusterInspectionTests
         }
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task While_a_crashed_member_is_not_downed_yet_it_is_one_not_answering_row_and_the_tails_of_a_member_leaving_meanwhile_are_not_answering_by_ID()
+    {
+        await using var test = await ClusterUnderTest.StartAsync(settings: new Dictionary<string, string?>
+        {
+            // The default: the cluster downs a crashed member this long after it became unreachable.
+            ["Aggregator:Cluster:StableAfterSeconds"] = "20",
+        });
+        await using var pods = WritingPods.Start(test.Kubernetes, "shop", 6, "app", "sidecar");
+        var streams = pods.Streams;
+        await AggregatorUnderTest.Eventually(
+            () => test.TailsPerMember() is var tails && tails.Values.Sum() == streams.Length && tails.Values.All(n => n > 0),
+            "every container is tailed, by every member in part", test.DescribeTailsAsync, 60);
+        // The asked member hosts the shard coordinator, which stays where it is.
+        var asked = test.Oldest();
+        var crashed = test.Running.First(i => i != asked);
+        var leaving = test.Running.First(i => i != asked && i != crashed);
+        var askedCluster = Akka.Cluster.Cluster.Get(test.Runtime(asked).System!);
+
+        var crash = test.KillMemberAsync(crashed);
+        await AggregatorUnderTest.Eventually(
+            () => askedCluster.State.Unreachable.Any(m => m.Address.ToString() == test.AddressOf(crashed)),
+            "the crashed member is unreachable, and still a member", 30);
+        // The leaving member's shards are handed off, but first the coordinator waits for every region, the crashed
+        // member's too, to acknowledge that it holds their messages: meanwhile the regions hold what is sent to those tails.
+        var leave = test.StopMemberAsync(leaving);
+        List<JsonElement> tails = [];
+        await AggregatorUnderTest.Eventually(
+            async () => (tails = [.. Json(await CtlAsync(test, asked, "tails", "--json")).EnumerateArray()]).Any(t => Member(t) == test.AddressOf(leaving)),
+            "ctl tails lists tails of the leaving member", 30);
+
+        var crashedRow = Assert.Single(tails, t => Member(t) == test.AddressOf(crashed));
+        Assert.Equal("not answering", crashedRow.GetProperty("state").GetString());
+        Assert.Equal("", crashedRow.GetProperty("pod").GetString());
+        Assert.Equal("its shard region did not answer within 5 s: the tails it runs are not listed", crashedRow.GetProperty("lastError").GetString());
+        Assert.All(tails.Where(t => Member(t) == test.AddressOf(leaving)), t =>
+        {
+            Assert.Equal("not answering", t.GetProperty("state").GetString());
+            Assert.Equal("did not answer within 5 s: starting, handing off or stopping", t.GetProperty("lastError").GetString());
+            // What the row says of the tail comes from its ID alone.
+            var (pod, container) = (t.GetProperty("pod").GetString()!, t.GetProperty("container").GetString()!);
+            Assert.Contains(("shop", pod, container), streams);
+            Assert.StartsWith($"shop_{pod}_{container}_", t.GetProperty("tailId").GetString(), StringComparison.Ordinal);
+        });
+        Assert.All(tails.Where(t => Member(t) == test.AddressOf(asked)), t => Assert.NotEqual("not answering", t.GetProperty("state").GetString()));
+        Assert.Equal(tails.Count, tails.Select(t => t.GetProperty("tailId").GetString()).Distinct().Count());
+
+        await leave;
+        await crash;
+    }
+
+    private static string? Member(JsonElement tail) => tail.GetProperty("member").GetString();
+
     private static async Task<int> TotalEntitiesAsync(ClusterUnderTest test, int member, string view, string property) =>
         Json(await CtlAsync(test, member, "cluster", "sharding", view, "--json"))
             .GetProperty(property).EnumerateArray().Sum(e => e.GetProperty("entities").GetInt32());
