@@ -198,7 +198,8 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
     /// <summary>
     /// Every member's tails: each Up member's region says which entities it hosts, then each entity is asked for
     /// its state through the region. An entity that does not answer in time (starting, handing off) is listed by
-    /// what its ID says, in the state <see cref="TailFilter.NotAnswering"/>.
+    /// what its ID says, in the state <see cref="TailFilter.NotAnswering"/>; so is, in one row, a member that did not
+    /// answer, and in another the shards of a member that did not tell it which entities they host.
     /// </summary>
     private static async Task<IReadOnlyList<TailReport>> ClusterTailsAsync(ActorSystem system, TailFilter filter)
     {
@@ -210,11 +211,12 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
             {
                 var state = await system.ActorSelection(RegionPath(member.Address))
                     .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout).ConfigureAwait(false);
-                return (Member: member.Address.ToString(), Entities: state.Shards.SelectMany(s => s.EntityIds).ToList(), Answered: true);
+                // The region answers for the shards that answered it in time; the others it names as failed.
+                return (Member: member.Address.ToString(), Entities: state.Shards.SelectMany(s => s.EntityIds).ToList(), Answered: true, Failed: state.Failed.ToList());
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                return (Member: member.Address.ToString(), Entities: new List<string>(), Answered: false);
+                return (Member: member.Address.ToString(), Entities: new List<string>(), Answered: false, Failed: new List<string>());
             }
         })).ConfigureAwait(false);
         var now = DateTime.UtcNow;
@@ -230,7 +232,8 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
                 return TailFilter.Unanswered(tailId, h.Member, AskTimeout);
             }
         }))).ConfigureAwait(false);
-        var silent = hosted.Where(h => !h.Answered).Select(h => TailFilter.UnansweredMember(h.Member, AskTimeout));
+        var silent = hosted.Where(h => !h.Answered).Select(h => TailFilter.UnansweredMember(h.Member, AskTimeout))
+            .Concat(hosted.Where(h => h.Failed.Count > 0).Select(h => TailFilter.UnansweredShards(h.Member, h.Failed)));
         return [.. reports.Concat(silent).Where(filter.Matches)
             .OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Pod, StringComparer.Ordinal).ThenBy(t => t.Container, StringComparer.Ordinal)];
     }

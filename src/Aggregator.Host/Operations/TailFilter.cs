@@ -39,6 +39,15 @@ public sealed record TailFilter(string? Namespace = null, string? Pod = null, st
         new("", "", "", "", "", new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering, 0, 0, null, null, 0,
             $"its shard region did not answer within {waited.TotalSeconds:0} s: the tails it runs are not listed", member);
 
+    /// <summary>
+    /// The shards of <paramref name="member"/> that did not tell its region which tails they run (a shard being handed
+    /// off does not answer): one row for them, so that the list does not look whole without their tails.
+    /// </summary>
+    public static TailReport UnansweredShards(string member, IEnumerable<string> shards) =>
+        new("", "", "", "", "", new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering, 0, 0, null, null, 0,
+            $"shards {string.Join(", ", shards.Order(StringComparer.Ordinal))} did not say which tails they run, as while they are handed off: those tails are not listed",
+            member);
+
     /// <summary>A tail's state as the admin endpoint reports it, at <paramref name="now"/>.</summary>
     public static TailReport Report(TailState state, DateTime now)
     {

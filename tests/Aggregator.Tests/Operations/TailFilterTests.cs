@@ -58,6 +58,16 @@ public sealed class TailFilterTests
     }
 
     [Fact]
+    public void Shards_that_did_not_tell_their_region_which_tails_they_run_are_one_row_naming_them()
+    {
+        var report = TailFilter.UnansweredShards("akka.tcp://aggregator@10.0.0.4:4053", ["34", "19"]);
+
+        Assert.Equal(("akka.tcp://aggregator@10.0.0.4:4053", TailFilter.NotAnswering, ""), (report.Member, report.State, report.Pod));
+        Assert.Equal("shards 19, 34 did not say which tails they run, as while they are handed off: those tails are not listed", report.LastError);
+        Assert.True(new TailFilter(State: "not").Matches(report));
+    }
+
+    [Fact]
     public void Filters_match_namespace_exactly_pod_exactly_or_by_prefix_and_state_by_its_start()
     {
         var tail = Tail("shop", "web-0", "following");
