@@ -113,6 +113,44 @@ public sealed class ClusterInspectionTests
         await crash;
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task The_shards_moving_to_a_member_that_joins_while_Loki_refuses_pushes_are_one_not_answering_row_while_they_wait_for_Loki()
+    {
+        // A handed-off tail waits this long for Loki to acknowledge what it read; its shard answers nothing meanwhile.
+        await using var test = await ClusterUnderTest.StartAsync(members: 3, running: 2, settings: new Dictionary<string, string?>
+        {
+            ["Aggregator:Cluster:HandOffFlushSeconds"] = "60",
+        });
+        await using var pods = WritingPods.Start(test.Kubernetes, "shop", 6, "app", "sidecar");
+        var streams = pods.Streams;
+        await AggregatorUnderTest.Eventually(
+            () => test.TailsPerMember() is var tails && tails.Values.Sum() == streams.Length && tails.Values.All(n => n > 0),
+            "every container is tailed, by both members", test.DescribeTailsAsync, 60);
+
+        test.Loki.SetDown(503);
+        List<JsonElement> shards = [];
+        try
+        {
+            await test.JoinAsync(2);
+            await AggregatorUnderTest.Eventually(
+                async () => (shards = [.. Json(await CtlAsync(test, 0, "tails", "--json")).EnumerateArray()
+                    .Where(t => t.GetProperty("lastError").GetString()?.StartsWith("shards ", StringComparison.Ordinal) == true)]).Count > 0,
+                "ctl tails lists the shards being handed off", 90);
+        }
+        finally
+        {
+            test.Loki.SetUp();
+        }
+
+        // The shards leave the members that ran them; a tail asked just as its shard began to move may be a row of its own.
+        Assert.All(shards, row =>
+        {
+            Assert.Contains(Member(row), new[] { test.AddressOf(0), test.AddressOf(1) });
+            Assert.Equal(("not answering", ""), (row.GetProperty("state").GetString(), row.GetProperty("pod").GetString()));
+            Assert.Matches("^shards [0-9, ]+ did not say which tails they run, as while they are handed off: those tails are not listed$", row.GetProperty("lastError").GetString());
+        });
+    }
+
     private static string? Member(JsonElement tail) => tail.GetProperty("member").GetString();
 
     private static async Task<int> TotalEntitiesAsync(ClusterUnderTest test, int member, string view, string property) =>
