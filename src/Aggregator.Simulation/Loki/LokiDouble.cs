@@ -32,6 +32,8 @@ public sealed class LokiDouble : IAsyncDisposable
     private volatile StrongBox<int>? downStatus;
     private long responseDelayTicks;
     private int pushesInFlight;
+    private TaskCompletionSource? queryHold;
+    private int queriesHeld;
 
     private LokiDouble(WebApplication app, LokiDoubleOptions options)
     {
@@ -84,6 +86,9 @@ public sealed class LokiDouble : IAsyncDisposable
         get => queryFailure?.Value;
         set => queryFailure = value is { } code ? new StrongBox<int>(code) : null;
     }
+
+    /// <summary>query_range requests held unanswered by <see cref="HoldQueries"/> now.</summary>
+    public int QueriesHeld => Volatile.Read(ref queriesHeld);
 
     /// <summary>
     /// How long every push waits, once its body has been read, before it is processed (stored or refused) and
@@ -178,6 +183,15 @@ public sealed class LokiDouble : IAsyncDisposable
     /// <summary>Ends <see cref="SetDown"/>: pushes are processed normally again.</summary>
     public void SetUp() => downStatus = null;
 
+    /// <summary>
+    /// From now until <see cref="ReleaseQueries"/>, every query_range waits unanswered, as on a Loki whose queriers are
+    /// all busy; a client that gives up meanwhile gets nothing. Pushes, labels and <c>/ready</c> are not affected.
+    /// </summary>
+    public void HoldQueries() => Interlocked.CompareExchange(ref queryHold, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    /// <summary>Answers the queries <see cref="HoldQueries"/> held, and those that come later at once.</summary>
+    public void ReleaseQueries() => Interlocked.Exchange(ref queryHold, null)?.TrySetResult();
+
     /// <summary>Completes when the condition holds, checked at once and after every push; throws <see cref="TimeoutException"/> otherwise.</summary>
     public async Task WaitUntilAsync(Func<LokiDouble, bool> condition, TimeSpan timeout)
     {
@@ -220,8 +234,9 @@ public sealed class LokiDouble : IAsyncDisposable
             return;
         }
 
-        // Delayed pushes give up first, so that stopping does not wait for them.
+        // Delayed pushes give up first, and held queries are answered, so that stopping does not wait for them.
         await stopping.CancelAsync().ConfigureAwait(false);
+        ReleaseQueries();
         await app.StopAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
         stopping.Dispose();
@@ -253,6 +268,24 @@ public sealed class LokiDouble : IAsyncDisposable
         {
             await WriteTextAsync(context.Response, StatusCodes.Status401Unauthorized, "no org id").ConfigureAwait(false);
             return;
+        }
+
+        if (query && Volatile.Read(ref queryHold) is { } hold)
+        {
+            Interlocked.Increment(ref queriesHeld);
+            try
+            {
+                await hold.Task.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up waiting: there is no one to answer.
+                return;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref queriesHeld);
+            }
         }
 
         if (query && QueryFailureStatusCode is { } failure)

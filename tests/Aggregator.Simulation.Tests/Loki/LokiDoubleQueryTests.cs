@@ -84,6 +84,30 @@ public sealed class LokiDoubleQueryTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Held_queries_wait_until_released_while_pushes_and_labels_answer()
+    {
+        await using var loki = await LokiDouble.StartAsync();
+        var t = NowNanos;
+        loki.HoldQueries();
+
+        var held = GetAsync(QueryRange(loki.BaseUri, "{app=\"a\"}", Ns(t - 1), Ns(t), 1, "backward"));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (loki.QueriesHeld == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the query was not held within 10 s");
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(204, (await PushAsync(loki.PushUri, SnappyProtobuf(Push(("{app=\"a\"}", [(t - 1, "x")]))))).Status);
+        Assert.Equal(200, (await GetAsync(new Uri(loki.BaseUri, "loki/api/v1/labels"))).Status);
+        Assert.False(held.IsCompleted);
+        loki.ReleaseQueries();
+        Assert.Equal(200, (await held).Status);
+        Assert.Equal(0, loki.QueriesHeld);
+        Assert.Equal(200, (await GetAsync(QueryRange(loki.BaseUri, "{app=\"a\"}", Ns(t - 1), Ns(t), 1, "backward"))).Status);
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Ready_and_labels_endpoints_answer()
     {
         await using var loki = await LokiDouble.StartAsync();
