@@ -62,6 +62,37 @@ public sealed class ClusterInspectionTests
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_tail_waiting_for_Loki_to_say_where_its_stream_ends_answers_ctl_with_that_phase_rather_than_not_answering()
+    {
+        await using var test = await ClusterUnderTest.StartAsync(members: 2);
+        // Loki's queriers are busy: each new tail's question where its stream ends waits for an answer.
+        test.Loki.HoldQueries();
+        await using var pods = WritingPods.Start(test.Kubernetes, "shop", 3, "app", "sidecar");
+        var streams = pods.Streams;
+        List<JsonElement> tails = [];
+        try
+        {
+            await AggregatorUnderTest.Eventually(
+                async () => (tails = [.. Json(await CtlAsync(test, 0, "tails", "--json")).EnumerateArray()]).Count == streams.Length
+                    && tails.All(t => t.GetProperty("state").GetString() == "asking Loki for its position"),
+                "ctl tails lists every tail as asking Loki for its position", 60);
+            // The rows are the tails' own answers while the question is still out, not what their IDs say.
+            Assert.True(test.Loki.QueriesHeld > 0);
+            Assert.All(tails, t => Assert.Equal(JsonValueKind.Null, t.GetProperty("lastError").ValueKind));
+            Assert.All(tails, t => Assert.Equal("web", t.GetProperty("labels").GetProperty("app").GetString()));
+        }
+        finally
+        {
+            test.Loki.ReleaseQueries();
+        }
+
+        await AggregatorUnderTest.Eventually(
+            async () => Json(await CtlAsync(test, 0, "tails", "--json")).EnumerateArray().ToList() is var all
+                && all.Count == streams.Length && all.All(t => t.GetProperty("state").GetString() == "following"),
+            "ctl tails lists every tail as following once Loki answers", 60);
+    }
+
     [Fact(Timeout = 180_000)]
     public async Task While_a_crashed_member_is_not_downed_yet_it_is_one_not_answering_row_and_the_tails_of_a_member_leaving_meanwhile_are_not_answering_by_ID()
     {
