@@ -4,7 +4,7 @@ using Aggregator.EndToEnd.Tests.Operations;
 
 namespace Aggregator.EndToEnd.Tests.Cluster;
 
-/// <summary><c>aggregator ctl</c> against a live three-member cluster, through each member's own admin endpoint.</summary>
+/// <summary><c>aggregator ctl</c> against a live cluster of two or three members, through their own admin endpoints.</summary>
 public sealed class ClusterInspectionTests
 {
     [Fact(Timeout = 120_000)]
