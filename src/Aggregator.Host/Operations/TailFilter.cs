@@ -28,7 +28,7 @@ public sealed record TailFilter(string? Namespace = null, string? Pod = null, st
         var (ns, pod, container, instance) = TailIdentity.PartsOf(tailId) ?? (tailId, "", "", "");
         return new TailReport(
             tailId, ns, pod, container, instance, new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering,
-            0, 0, null, null, 0, $"did not answer within {waited.TotalSeconds:0} s: starting, handing off or stopping", member);
+            0, 0, null, null, 0, $"did not answer within {waited.TotalSeconds:0} s: its shard is being handed off, or it is stopping", member);
     }
 
     /// <summary>

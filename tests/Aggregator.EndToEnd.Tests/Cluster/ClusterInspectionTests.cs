@@ -131,7 +131,7 @@ public sealed class ClusterInspectionTests
         Assert.All(tails.Where(t => Member(t) == test.AddressOf(leaving)), t =>
         {
             Assert.Equal("not answering", t.GetProperty("state").GetString());
-            Assert.Equal("did not answer within 5 s: starting, handing off or stopping", t.GetProperty("lastError").GetString());
+            Assert.Equal("did not answer within 5 s: its shard is being handed off, or it is stopping", t.GetProperty("lastError").GetString());
             // What the row says of the tail comes from its ID alone.
             var (pod, container) = (t.GetProperty("pod").GetString()!, t.GetProperty("container").GetString()!);
             Assert.Contains(("shop", pod, container), streams);

@@ -43,7 +43,7 @@ public sealed class TailFilterTests
         Assert.Equal("akka.tcp://aggregator@10.0.0.2:4053", report.Member);
         Assert.True(new TailFilter("shop", "web-*").Matches(report));
         Assert.False(new TailFilter(State: "follow").Matches(report));
-        Assert.Equal("did not answer within 5 s: starting, handing off or stopping", report.LastError);
+        Assert.Equal("did not answer within 5 s: its shard is being handed off, or it is stopping", report.LastError);
         Assert.Equal("not-a-tail-id", TailFilter.Unanswered("not-a-tail-id", "m", TimeSpan.FromSeconds(5)).Namespace);
     }
 
