@@ -1,4 +1,5 @@
 using Aggregator.Host;
+using Aggregator.Host.Operations;
 using Aggregator.Simulation;
 using Aggregator.Simulation.Kubernetes;
 using Aggregator.Simulation.Loki;
@@ -106,6 +107,9 @@ public sealed class ClusterUnderTest : IAsyncDisposable
 
     /// <summary>The base address of member <paramref name="member"/>'s /metrics, /healthz and /readyz.</summary>
     public Uri MetricsUri(int member) => new($"http://127.0.0.1:{Runtime(member).MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
+
+    /// <summary>What member <paramref name="member"/> has logged (at the harness's level), kept after it stops.</summary>
+    public RecentLogs Logs(int member) => _members[member]!.Services.GetRequiredService<RecentLogs>();
 
     public AggregatorRuntime Runtime(int member) => _members[member]!.Services.GetRequiredService<AggregatorRuntime>();
 

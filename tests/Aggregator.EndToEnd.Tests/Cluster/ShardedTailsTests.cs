@@ -40,6 +40,39 @@ public sealed class ShardedTailsTests(ITestOutputHelper output)
         await AssertEveryLineOnceAsync(test, pods);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task A_member_leaving_while_Loki_answers_slowly_waits_for_its_tails_to_hand_off_and_loses_nothing()
+    {
+        await using var test = await ClusterUnderTest.StartAsync(members: 2, settings: new Dictionary<string, string?>
+        {
+            ["Aggregator:Cluster:HandOffFlushSeconds"] = "30",
+            ["Aggregator:ShutdownGraceSeconds"] = "40",
+        });
+        await using var pods = WritingPods.Start(test.Kubernetes, Ns, 6, "app", "sidecar");
+        var streams = pods.Streams;
+        await AggregatorUnderTest.Eventually(
+            () => test.TailsPerMember() is var tails && tails.Values.Sum() == streams.Length && tails.Values.All(n => n > 0),
+            "every container is tailed, by every member in part", test.DescribeTailsAsync, SpreadSeconds);
+        var leaving = test.Running.First(i => i != test.Oldest());
+        var logs = test.Logs(leaving);
+
+        // Each push now takes 10 s: a tail handed off waits for the push of its last lines, 10 to 20 s, longer than
+        // a shard region shutting down waits by default (9 s).
+        test.Loki.ResponseDelay = TimeSpan.FromSeconds(10);
+        var stop = Stopwatch.StartNew();
+        await test.StopMemberAsync(leaving);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"member {leaving} took {stop.Elapsed.TotalSeconds:0.0} s to leave"));
+        test.Loki.ResponseDelay = TimeSpan.Zero;
+
+        var said = logs.Last(1000);
+        Assert.DoesNotContain(said, l => l.Contains("Graceful shutdown of shard region timed out", StringComparison.Ordinal));
+        Assert.DoesNotContain(said, l => l.Contains("handed off before Loki acknowledged everything it read", StringComparison.Ordinal));
+        await AggregatorUnderTest.Eventually(
+            () => test.TailsPerMember().Values.Sum() == streams.Length && test.Kubernetes.OpenLogStreams.Count == streams.Length,
+            "the leaving member's tails run on the other", test.DescribeTailsAsync, SpreadSeconds);
+        await AssertEveryLineOnceAsync(test, pods);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task When_a_member_dies_its_tails_run_again_elsewhere_within_a_bounded_time_without_a_line_lost_or_doubled()
     {
