@@ -197,9 +197,9 @@ internal sealed class AdminReports(AggregatorSettings settings, AggregatorRuntim
 
     /// <summary>
     /// Every member's tails: each Up member's region says which entities it hosts, then each entity is asked for
-    /// its state through the region. An entity that does not answer in time (starting, handing off) is listed by
-    /// what its ID says, in the state <see cref="TailFilter.NotAnswering"/>; so is, in one row, a member that did not
-    /// answer, and in another the shards of a member that did not tell it which entities they host.
+    /// its state through the region. An entity that does not answer in time (its shard handed off, or stopping) is
+    /// listed by what its ID says, in the state <see cref="TailFilter.NotAnswering"/>; so is, in one row, a member that
+    /// did not answer, and in another the shards of a member that did not tell it which entities they host.
     /// </summary>
     private static async Task<IReadOnlyList<TailReport>> ClusterTailsAsync(ActorSystem system, TailFilter filter)
     {
