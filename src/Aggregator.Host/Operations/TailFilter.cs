@@ -26,9 +26,8 @@ public sealed record TailFilter(string? Namespace = null, string? Pod = null, st
     public static TailReport Unanswered(string tailId, string member, TimeSpan waited)
     {
         var (ns, pod, container, instance) = TailIdentity.PartsOf(tailId) ?? (tailId, "", "", "");
-        return new TailReport(
-            tailId, ns, pod, container, instance, new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering,
-            0, 0, null, null, 0, $"did not answer within {waited.TotalSeconds:0} s: its shard is being handed off, or it is stopping", member);
+        return NotAnsweringRow(
+            member, $"did not answer within {waited.TotalSeconds:0} s: its shard is being handed off, or it is stopping", tailId, ns, pod, container, instance);
     }
 
     /// <summary>
@@ -36,17 +35,21 @@ public sealed record TailFilter(string? Namespace = null, string? Pod = null, st
     /// not look whole without them.
     /// </summary>
     public static TailReport UnansweredMember(string member, TimeSpan waited) =>
-        new("", "", "", "", "", new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering, 0, 0, null, null, 0,
-            $"its shard region did not answer within {waited.TotalSeconds:0} s: the tails it runs are not listed", member);
+        NotAnsweringRow(member, $"its shard region did not answer within {waited.TotalSeconds:0} s: the tails it runs are not listed");
 
     /// <summary>
     /// The shards of <paramref name="member"/> that did not tell its region which tails they run (a shard being handed
     /// off does not answer): one row for them, so that the list does not look whole without their tails.
     /// </summary>
     public static TailReport UnansweredShards(string member, IEnumerable<string> shards) =>
-        new("", "", "", "", "", new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering, 0, 0, null, null, 0,
-            $"shards {string.Join(", ", shards.Order(StringComparer.Ordinal))} did not say which tails they run, as while they are handed off: those tails are not listed",
-            member);
+        NotAnsweringRow(
+            member,
+            $"shards {string.Join(", ", shards.Order(StringComparer.Ordinal))} did not say which tails they run, as while they are handed off: those tails are not listed");
+
+    // A row that says only where something did not answer and why: no labels, counts or times to report.
+    private static TailReport NotAnsweringRow(
+        string member, string why, string tailId = "", string ns = "", string pod = "", string container = "", string instance = "") =>
+        new(tailId, ns, pod, container, instance, new Dictionary<string, string>(StringComparer.Ordinal), NotAnswering, 0, 0, null, null, 0, why, member);
 
     /// <summary>A tail's state as the admin endpoint reports it, at <paramref name="now"/>.</summary>
     public static TailReport Report(TailState state, DateTime now)
