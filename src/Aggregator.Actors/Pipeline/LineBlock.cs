@@ -3,9 +3,9 @@ using System.Buffers;
 namespace Aggregator.Actors.Pipeline;
 
 /// <summary>
-/// The pooled array that one busy read's lines were copied into, shared by the chunks cut from that read. It goes
-/// back to its pool once Loki has settled the last of those chunks, and not before: until then a retry, a 413's
-/// halves or the push body may still read the lines.
+/// The pooled array that one busy read's lines were copied into, and the pooled list of the read's entries, shared
+/// by the chunks cut from that read. Both go back to their pools once Loki has settled the last of those chunks, and
+/// not before: until then a retry, a 413's halves or the push body may still read the lines.
 /// </summary>
 /// <remarks>
 /// A busy tail's lines live until Loki answers — up to BATCH_TIMEOUT and the push — so on the heap they outlive
@@ -30,8 +30,18 @@ public sealed class LineBlock
     // burst is over: about the budget, in arrays rounded up to a power of two.
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 128 * 1024, maxArraysPerBucket: 256);
 
+    // The entries (32 bytes a line) wait for Loki as long as the text does, and were half of what a catch-up
+    // allocated and the survivors that made its collections long (BENCHMARKS.md, session 25). Lists of up to
+    // 1,024 entries are kept (a read of 120-byte lines holds about 70), at most as many as the pool keeps arrays of
+    // one size: 8 MiB at the very most, a few hundred KiB as a catch-up leaves them.
+    private const int LargestKeptList = 1024;
+    private const int KeptLists = 256;
+    private static readonly Lock ListsGate = new();
+    private static readonly Stack<List<LogEntry>> Lists = new();
+
     private readonly byte[] _array;
     private int _holders;
+    private List<LogEntry>? _entries;
 
     private LineBlock(byte[] array) => _array = array;
 
@@ -47,9 +57,33 @@ public sealed class LineBlock
         return (array, new LineBlock(array));
     }
 
+    /// <summary>
+    /// A list for the read's entries, empty, with room for <paramref name="capacity"/>; it goes back with the block,
+    /// so only the chunk the whole read becomes may keep it (see <see cref="HeldBy"/>).
+    /// </summary>
+    public List<LogEntry> EntryList(int capacity)
+    {
+        List<LogEntry>? list = null;
+        lock (ListsGate)
+        {
+            Lists.TryPop(out list);
+        }
+
+        list ??= new List<LogEntry>(capacity);
+        list.EnsureCapacity(capacity);
+        return _entries = list;
+    }
+
     /// <summary>The chunks cut from this block's read hold it from now on, each until it is settled.</summary>
     public void HeldBy(List<LogChunk> chunks)
     {
+        if (_entries is { } entries && (chunks.Count != 1 || !ReferenceEquals(chunks[0].Entries, entries)))
+        {
+            // Cut into several chunks, each with a list of its own: the read's list is done with.
+            _entries = null;
+            GiveBack(entries);
+        }
+
         _holders = chunks.Count;
         foreach (var chunk in chunks)
         {
@@ -78,9 +112,33 @@ public sealed class LineBlock
     /// <summary>True once the array went back to the pool (for tests).</summary>
     internal bool Returned { get; private set; }
 
+    private static void GiveBack(List<LogEntry> entries)
+    {
+        if (entries.Capacity > LargestKeptList)
+        {
+            return;
+        }
+
+        // Cleared, so that a kept list holds no stream or text alive.
+        entries.Clear();
+        lock (ListsGate)
+        {
+            if (Lists.Count < KeptLists)
+            {
+                Lists.Push(entries);
+            }
+        }
+    }
+
     private void GiveBack()
     {
         Returned = true;
+        if (_entries is { } entries)
+        {
+            _entries = null;
+            GiveBack(entries);
+        }
+
         Pool.Return(_array);
     }
 }

@@ -21,6 +21,7 @@ public sealed class LogChunk
             oldest = Math.Min(oldest, entry.TimestampNanos);
         }
 
+        Count = entries.Count;
         Weight = weight;
         Utf8Bytes = utf8Bytes;
         OldestTimestampNanos = oldest;
@@ -32,8 +33,8 @@ public sealed class LogChunk
     /// <summary>The entries, in read order.</summary>
     public List<LogEntry> Entries { get; }
 
-    /// <summary>Lines in the chunk.</summary>
-    public int Count => Entries.Count;
+    /// <summary>Lines in the chunk; kept apart from <see cref="Entries"/>, whose pooled list is emptied once the chunk is settled.</summary>
+    public int Count { get; }
 
     /// <summary>The pooled block the entries' bytes are in, when they are; given back once the chunk is settled.</summary>
     public LineBlock? Block { get; internal set; }

@@ -218,7 +218,9 @@ public static class ContainerLogReader
 
                 if (text is { } kept)
                 {
-                    (entries ??= new List<LogEntry>(_lines.Count)).Add(new LogEntry(stream, line.TimestampNanos, kept));
+                    // A pooled read's list goes back to its pool with the read's block, once Loki settled its lines.
+                    entries ??= _reader.Block?.EntryList(_lines.Count) ?? new List<LogEntry>(_lines.Count);
+                    entries.Add(new LogEntry(stream, line.TimestampNanos, kept));
                 }
             }
 

@@ -62,4 +62,61 @@ public sealed class LineBlockTests
 
         Assert.True(block.Returned);
     }
+
+    [Fact]
+    public void A_reads_entry_list_goes_back_with_its_block_emptied_and_not_before()
+    {
+        var (array, block) = LineBlock.Take(LineBlock.PooledFrom);
+        var entries = block!.EntryList(2);
+        entries.Add(new LogEntry(Web, 1_795_614_119_000_000_000L, array.AsMemory(0, 10)));
+        entries.Add(new LogEntry(Web, 1_795_614_119_000_000_001L, array.AsMemory(10, 10)));
+        var chunk = new LogChunk(Web, entries);
+
+        block.HeldBy([chunk]);
+        Assert.Equal(2, chunk.Entries.Count);
+        chunk.Block!.Release();
+
+        // Emptied for the next read, so that the pool holds no text alive; the settled chunk still says what it held.
+        Assert.Empty(entries);
+        Assert.Equal(2, chunk.Count);
+    }
+
+    [Fact]
+    public void A_held_entry_list_is_never_handed_to_another_read()
+    {
+        var (_, first) = LineBlock.Take(LineBlock.PooledFrom);
+        var held = first!.EntryList(1);
+        held.Add(new LogEntry(Web, 1_795_614_119_000_000_000L, new byte[1]));
+        first.HeldBy([new LogChunk(Web, held)]);
+
+        var (_, second) = LineBlock.Take(LineBlock.PooledFrom);
+        var other = second!.EntryList(1);
+
+        Assert.NotSame(held, other);
+        Assert.Single(held);
+        second.Unused();
+        first.Release();
+    }
+
+    [Fact]
+    public void A_read_cut_into_several_chunks_gives_its_list_back_at_once_and_the_chunks_keep_theirs()
+    {
+        var (array, block) = LineBlock.Take(LineBlock.PooledFrom);
+        var entries = block!.EntryList(3);
+        for (var i = 0; i < 3; i++)
+        {
+            entries.Add(new LogEntry(Web, 1_795_614_119_000_000_000L + i, array.AsMemory(i * 10, 10)));
+        }
+
+        List<LogChunk> chunks = [];
+        LogChunk.Cut(Web, entries, maxLines: 2, maxWeight: long.MaxValue, chunks);
+
+        block.HeldBy(chunks);
+
+        Assert.Empty(entries);
+        Assert.Equal([2, 1], chunks.Select(chunk => chunk.Entries.Count));
+        Assert.False(block.Returned);
+        chunks.ForEach(chunk => chunk.Block!.Release());
+        Assert.True(block.Returned);
+    }
 }
