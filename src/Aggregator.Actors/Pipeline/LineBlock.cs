@@ -19,11 +19,13 @@ public sealed class LineBlock
     /// would hold pooled arrays rounded up to twice their size.
     /// </summary>
     /// <remarks>
-    /// Not higher: over HTTP/1.1 a tail reading as fast as it can gets about 8 KiB a read, whatever its buffer (in a
-    /// 4,000,000-line benchmark run, 58,282 of 58,368 reads held under 16 KiB of text, 8.2 KB on average), so a
-    /// 16 KiB threshold left the blocks of a catch-up unpooled (BENCHMARKS.md).
+    /// Not higher: over HTTP/1.1 a tail reading as fast as it can gets a chunk's first few KiB through the
+    /// connection's own buffer and the rest in a read of its own. In a 15,000,000-line benchmark run 80,881 of
+    /// 194,225 reads held 2–4 KiB of text and 1,249 held 1–2 KiB; a 4 KiB threshold left those unpooled, and they
+    /// were half of what the run allocated (BENCHMARKS.md, session 25). A line or a few (up to 8 of 120 bytes) stay
+    /// below it.
     /// </remarks>
-    public const int PooledFrom = 4 * 1024;
+    public const int PooledFrom = 1024;
 
     // Reads are at most the tail's 64 KiB buffer, except for very long lines, which are not pooled. The memory budget
     // bounds the blocks in use at once (256 of 64 KiB are the default budget), and so what the pool keeps once a
