@@ -21,11 +21,11 @@ public sealed class LineBlock
     /// <remarks>
     /// Not higher: over HTTP/1.1 a tail reading as fast as it can gets a chunk's first few KiB through the
     /// connection's own buffer and the rest in a read of its own. In a 15,000,000-line benchmark run 80,881 of
-    /// 194,225 reads held 2–4 KiB of text and 1,249 held 1–2 KiB; a 4 KiB threshold left those unpooled, and they
-    /// were half of what the run allocated (BENCHMARKS.md, session 25). A line or a few (up to 8 of 120 bytes) stay
-    /// below it.
+    /// 194,225 reads held 2–4 KiB of text; a 4 KiB threshold left those unpooled, and they were half of what the run
+    /// allocated (BENCHMARKS.md, session 25). Not lower: at 1,000 containers writing 10 lines/s each, half the reads
+    /// are a tail's second of lines at the intake's tick, 1–2 KiB, and those die young.
     /// </remarks>
-    public const int PooledFrom = 1024;
+    public const int PooledFrom = 2 * 1024;
 
     // Reads are at most the tail's 64 KiB buffer, except for very long lines, which are not pooled. The memory budget
     // bounds the blocks in use at once (256 of 64 KiB are the default budget), and so what the pool keeps once a
