@@ -23,7 +23,8 @@ public sealed class LineBlock
     /// connection's own buffer and the rest in a read of its own. In a 15,000,000-line benchmark run 80,881 of
     /// 194,225 reads held 2–4 KiB of text; a 4 KiB threshold left those unpooled, and they were half of what the run
     /// allocated (BENCHMARKS.md, session 25). Not lower: at 1,000 containers writing 10 lines/s each, half the reads
-    /// are a tail's second of lines at the intake's tick, 1–2 KiB, and those die young.
+    /// are a tail's second of lines at the intake's tick, 1–2 KiB; pooled from 1 KiB, that row's peak was no lower
+    /// in four pairs, and its arrays were rounded up.
     /// </remarks>
     public const int PooledFrom = 2 * 1024;
 
