@@ -44,14 +44,15 @@ public static class AggregatorClusterExtensions
         IStreamPositions? positions, AggregatorRuntime runtime)
     {
         TailEntityDependencies? entities = null;
+        var grace = ShippingPipeline.GraceSeconds(settings);
         var configured = builder
             .WithShippingSettings(
                 settings,
-                $"akka.coordinated-shutdown.phases.service-unbind.timeout = {ShippingPipeline.GraceSeconds(settings)}s",
+                $"akka.coordinated-shutdown.phases.service-unbind.timeout = {grace}s",
                 // A shard region shutting down gives up a second before this phase's timeout (10 s by default), even
                 // when it was stopped in an earlier phase, as the tails' hand-off is: its tails waiting for Loki were
                 // then stopped without waking their next owner, and an exited instance's drain was not resumed.
-                $"akka.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = {ShippingPipeline.GraceSeconds(settings)}s",
+                $"akka.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = {grace}s",
                 $"akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfter.TotalMilliseconds:0}ms",
                 // A handed-off tail waits for Loki's acknowledgement; the hand-off must allow for it.
                 $"akka.cluster.sharding.handoff-timeout = {(cluster.HandOffFlush + TimeSpan.FromSeconds(10)).TotalSeconds:0}s",

@@ -84,7 +84,7 @@ public sealed class LineBlock
         {
             // Cut into several chunks, each with a list of its own: the read's list is done with.
             _entries = null;
-            GiveBack(entries);
+            ReturnList(entries);
         }
 
         _holders = chunks.Count;
@@ -115,7 +115,7 @@ public sealed class LineBlock
     /// <summary>True once the array went back to the pool (for tests).</summary>
     internal bool Returned { get; private set; }
 
-    private static void GiveBack(List<LogEntry> entries)
+    private static void ReturnList(List<LogEntry> entries)
     {
         if (entries.Capacity > LargestKeptList)
         {
@@ -139,7 +139,7 @@ public sealed class LineBlock
         if (_entries is { } entries)
         {
             _entries = null;
-            GiveBack(entries);
+            ReturnList(entries);
         }
 
         Pool.Return(_array);
