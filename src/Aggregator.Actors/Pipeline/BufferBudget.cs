@@ -1,3 +1,5 @@
+using System.Threading.Tasks.Sources;
+
 namespace Aggregator.Actors.Pipeline;
 
 /// <summary>
@@ -7,8 +9,13 @@ namespace Aggregator.Actors.Pipeline;
 /// </summary>
 public sealed class BufferBudget(long capacity)
 {
+    // While tails catch up, the budget is spent and nearly every read waits: thousands of waits a second. A waiter
+    // that was granted goes back here, so that a wait allocates nothing once the tails have each waited once.
+    private const int MostSpareWaiters = 1024;
+
     private readonly Lock _gate = new();
-    private readonly LinkedList<(long Weight, TaskCompletionSource Granted)> _waiting = [];
+    private readonly LinkedList<Waiter> _waiting = [];
+    private readonly Stack<Waiter> _spare = new();
     private long _used;
 
     /// <summary>The budget, in the weight unit of <see cref="LogEntry.Weight"/> (about bytes in memory).</summary>
@@ -40,13 +47,13 @@ public sealed class BufferBudget(long capacity)
 
     /// <summary>
     /// Takes <paramref name="weight"/>, waiting in turn until it fits. A weight larger than the whole budget is
-    /// granted when nothing else is held, so that one huge line cannot block forever.
+    /// granted when nothing else is held, so that one huge line cannot block forever. Await the result once.
     /// </summary>
-    public Task AcquireAsync(long weight, CancellationToken cancellationToken)
+    public ValueTask AcquireAsync(long weight, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled(cancellationToken);
+            return ValueTask.FromCanceled(cancellationToken);
         }
 
         lock (_gate)
@@ -54,40 +61,12 @@ public sealed class BufferBudget(long capacity)
             if (_waiting.Count == 0 && Fits(weight))
             {
                 _used += weight;
-                return Task.CompletedTask;
+                return ValueTask.CompletedTask;
             }
 
-            return Wait(weight, cancellationToken);
+            var waiter = _spare.TryPop(out var spare) ? spare : new Waiter(this);
+            return waiter.Enqueue(weight, cancellationToken);
         }
-    }
-
-    // Called under the gate. Apart from AcquireAsync, so that the closure it needs is not allocated on every grant
-    // that does not wait.
-    private Task Wait(long weight, CancellationToken cancellationToken)
-    {
-        var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = _waiting.AddLast((weight, granted));
-        if (cancellationToken.CanBeCanceled)
-        {
-            var registration = cancellationToken.Register(() =>
-            {
-                lock (_gate)
-                {
-                    if (node.List is null)
-                    {
-                        return;
-                    }
-
-                    _waiting.Remove(node);
-                    GrantWaiting();
-                }
-
-                granted.TrySetCanceled(cancellationToken);
-            });
-            granted.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-
-        return granted.Task;
     }
 
     /// <summary>Gives back what a settled batch took.</summary>
@@ -108,7 +87,99 @@ public sealed class BufferBudget(long capacity)
         {
             _waiting.RemoveFirst();
             _used += first.Value.Weight;
-            first.Value.Granted.TrySetResult();
+            first.Value.Grant();
+        }
+    }
+
+    private void Cancel(Waiter waiter, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            // Granted before the cancellation got here: the weight is taken, and the wait ends as granted.
+            if (waiter.Node.List is null)
+            {
+                return;
+            }
+
+            _waiting.Remove(waiter.Node);
+            waiter.Cancelled(cancellationToken);
+            // A waiter ahead of others may have been all that held them back.
+            GrantWaiting();
+        }
+    }
+
+    private void Reuse(Waiter waiter)
+    {
+        lock (_gate)
+        {
+            if (_spare.Count < MostSpareWaiters)
+            {
+                _spare.Push(waiter);
+            }
+        }
+    }
+
+    /// <summary>One wait for room, completed under the budget's gate by the grant or by the cancellation, whichever comes first.</summary>
+    private sealed class Waiter : IValueTaskSource
+    {
+        private readonly BufferBudget _budget;
+        private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
+        private CancellationTokenRegistration _cancellation;
+        private bool _reusable;
+
+        public Waiter(BufferBudget budget)
+        {
+            _budget = budget;
+            Node = new LinkedListNode<Waiter>(this);
+        }
+
+        public LinkedListNode<Waiter> Node { get; }
+
+        public long Weight { get; private set; }
+
+        // Under the gate.
+        public ValueTask Enqueue(long weight, CancellationToken cancellationToken)
+        {
+            Weight = weight;
+            _reusable = false;
+            _budget._waiting.AddLast(Node);
+            var version = _completion.Version;
+            // Unsafe: the execution context is not needed, and capturing it would allocate. A token cancelled in the
+            // meantime runs the callback here, under the gate, which the gate allows (it is reentrant).
+            _cancellation = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static (state, token) => { var waiter = (Waiter)state!; waiter._budget.Cancel(waiter, token); }, this)
+                : default;
+            return new ValueTask(this, version);
+        }
+
+        // Under the gate, taken off the queue.
+        public void Grant()
+        {
+            // Reused only when no cancellation callback can still come: one that is running already would find the
+            // waiter queued again for another read's wait, and cancel that.
+            _reusable = _cancellation == default || _cancellation.Unregister();
+            _completion.SetResult(true);
+        }
+
+        // Under the gate, taken off the queue.
+        public void Cancelled(CancellationToken cancellationToken) =>
+            _completion.SetException(new OperationCanceledException(cancellationToken));
+
+        public ValueTaskSourceStatus GetStatus(short token) => _completion.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _completion.OnCompleted(continuation, state, token, flags);
+
+        public void GetResult(short token)
+        {
+            _completion.GetResult(token);
+            if (_reusable)
+            {
+                _reusable = false;
+                _cancellation = default;
+                _completion.Reset();
+                _budget.Reuse(this);
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Aggregator.Actors.Pipeline;
 
 namespace Aggregator.Actors.Tailing;
@@ -77,8 +78,10 @@ public static class ContainerLogReader
             }
         }
 
-        // False when the pipeline takes nothing more (it is shutting down): reading ends.
-        private async Task<bool> HandOnAsync(List<LogEntry> entries, LineBlock? block)
+        // False when the pipeline takes nothing more (it is shutting down): reading ends. Its state is pooled: while
+        // tails catch up, nearly every read waits for the budget here, and each wait would box it anew.
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<bool> HandOnAsync(List<LogEntry> entries, LineBlock? block)
         {
             var settings = dependencies.Settings;
             var chunks = _chunks;

@@ -32,10 +32,10 @@ public sealed class YoungGenerationCollectorTests
     public void Not_while_the_budget_is_more_than_half_used()
     {
         var budget = new BufferBudget(16 * MiB);
-        Assert.True(budget.AcquireAsync(8 * MiB, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(budget.AcquireAsync(8 * MiB, CancellationToken.None).AsTask().IsCompletedSuccessfully);
         Assert.True(CollectsEverything(40 * MiB, 50 * MiB, budget));
 
-        Assert.True(budget.AcquireAsync(1, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(budget.AcquireAsync(1, CancellationToken.None).AsTask().IsCompletedSuccessfully);
 
         Assert.False(CollectsEverything(40 * MiB, 50 * MiB, budget));
     }
@@ -44,7 +44,7 @@ public sealed class YoungGenerationCollectorTests
     public void Not_while_a_tail_waits_for_the_budget()
     {
         var budget = new BufferBudget(16 * MiB);
-        Assert.True(budget.AcquireAsync(2 * MiB, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(budget.AcquireAsync(2 * MiB, CancellationToken.None).AsTask().IsCompletedSuccessfully);
         var waiting = budget.AcquireAsync(15 * MiB, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
 
