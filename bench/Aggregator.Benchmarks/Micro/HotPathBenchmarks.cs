@@ -18,6 +18,9 @@ public class HotPathBenchmarks
     private List<KeyValuePair<string, string?>> _labels = [];
     private readonly List<KubeletLine> _read = new(Lines);
     private TimestampMinute _minute;
+    private readonly BufferBudget _budget = new(100);
+    // As a tail's stop token: one that can be cancelled, so that a wait registers with it; it never is.
+    private static readonly CancellationTokenSource Stop = new();
 
     [GlobalSetup]
     public void Setup()
@@ -86,6 +89,27 @@ public class HotPathBenchmarks
         var (buffer, length) = PushRequestWriter.Write(_batch);
         PushBuffers.Pool.Return(buffer);
         return length;
+    }
+
+    /// <summary>
+    /// A read that waits for the memory budget and is granted when a settled batch gives room back, with the tail's
+    /// stop token, as nearly every read does while tails catch up (per call: one wait).
+    /// </summary>
+    [Benchmark]
+    public long Budget_wait_and_grant()
+    {
+        var full = _budget.AcquireAsync(100, Stop.Token);
+        var waiting = _budget.AcquireAsync(100, Stop.Token);
+        _budget.Release(100);
+        if (!full.IsCompleted || !waiting.IsCompleted)
+        {
+            throw new InvalidOperationException("a budget wait was not granted");
+        }
+
+        full.GetAwaiter().GetResult();
+        waiting.GetAwaiter().GetResult();
+        _budget.Release(100);
+        return _budget.Used;
     }
 
     /// <summary>Protobuf and snappy encoding of a push of 1,000 entries.</summary>
