@@ -172,6 +172,10 @@ public static class PipelineBenchmark
             var peakRss = members.Where(m => !m.HasExited).Max(m => m.PeakRssMiB());
             await stopAll.DisposeAsync().ConfigureAwait(false);
 
+            var ourRequests = kubernetes.LogRequests.Skip(requestsBefore).ToList();
+            var firstRequest = ourRequests.Count > 0 ? ourRequests.Min(r => r.ReceivedAt) : default;
+            var lastOpened = ourRequests.GroupBy(r => r.Pod).Select(g => g.Min(r => r.ReceivedAt)).DefaultIfEmpty(firstRequest).Max();
+            var (firstArrived, tenthArrived, nineTenthsArrived) = sustained.Milestones;
             var report = DeliveryReport.Compare(kubernetes, loki, pods.Select(pod => (Ns, pod, Container)));
             var summary = report.ExactlyOnce
                 ? F($"every one of the {report.Written} lines arrived exactly once, at its own timestamp ({loki.DuplicatesReceived} identical re-sends dropped by Loki)")
@@ -184,6 +188,7 @@ public static class PipelineBenchmark
                 RecoverySeconds = recovery.Seconds,
                 PushRequests = loki.Pushes.Count,
                 SustainedLinesPerSecond = sustained.LinesPerSecond,
+                Start = options.Rate > 0 ? default : (lastOpened - firstRequest, firstArrived, tenthArrived, nineTenthsArrived),
                 RawSustainedLinesPerSecond = raw?.SustainedLinesPerSecond,
                 RawCpuSecondsPerMillionLines = raw?.CpuSecondsPerMillionLines,
                 RawCoresBusy = raw?.CoresBusy,

@@ -30,6 +30,12 @@ public sealed record PipelineResult(
     /// <summary>In throughput mode: the rate while a tenth to nine tenths of the lines arrived (<see cref="SustainedRate"/>).</summary>
     public double? SustainedLinesPerSecond { get; init; }
 
+    /// <summary>
+    /// In throughput mode, from the aggregator's first log request: when every container's stream had been asked for,
+    /// and when the first line, a tenth and nine tenths of the lines were in Loki.
+    /// </summary>
+    public (TimeSpan? AllAskedFor, TimeSpan? First, TimeSpan? Tenth, TimeSpan? NineTenths) Start { get; init; }
+
     /// <summary>The benchmark process's CPU over the run — the doubles' work, on the cores the aggregator shares — per million lines.</summary>
     public double? DoublesCpuSecondsPerMillionLines { get; init; }
 
@@ -70,6 +76,13 @@ public sealed record PipelineResult(
             var against = SustainedRatio is { } ratio ? F($"; aggregator/raw = {ratio:0.00}, against the raw baseline's rate measured alike") : string.Empty;
             yield return F($"sustained: {sustained:0} lines/s, {sustained * (o.LineBytes + 1) / 1_000_000:0.0} MB/s between a tenth and nine tenths of the lines in Loki{against} ") +
                 "(the average above also holds the start and the last partial batches' wait for BATCH_TIMEOUT)";
+        }
+
+        if (Start is { AllAskedFor: { } asked, First: { } first, Tenth: { } tenth, NineTenths: { } nineTenths })
+        {
+            // Where the average loses to the sustained rate: the ramp to full speed, and the last batches' wait.
+            yield return F($"start: every stream asked for at {asked.TotalSeconds:0.00} s, the first line in Loki at {first.TotalSeconds:0.00} s, ") +
+                F($"a tenth of the lines at {tenth.TotalSeconds:0.00} s, nine tenths at {nineTenths.TotalSeconds:0.00} s, all at {Seconds:0.00} s");
         }
 
         var when = o.Rate > 0 ? "in the steady state (after the first third)" : "while reading";

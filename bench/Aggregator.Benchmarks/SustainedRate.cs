@@ -19,6 +19,7 @@ public sealed class SustainedRate(long total)
     public const double ToShare = 0.9;
 
     private readonly Lock _gate = new();
+    private TimeSpan? _first;
     private (TimeSpan At, long Lines)? _from;
     private (TimeSpan At, long Lines)? _to;
 
@@ -32,6 +33,18 @@ public sealed class SustainedRate(long total)
                 return _from is { } from && _to is { } to && to.At > from.At && to.Lines > from.Lines
                     ? (to.Lines - from.Lines) / (to.At - from.At).TotalSeconds
                     : null;
+            }
+        }
+    }
+
+    /// <summary>When the first line, a tenth and nine tenths of them had arrived, as far as sampled.</summary>
+    public (TimeSpan? First, TimeSpan? Tenth, TimeSpan? NineTenths) Milestones
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_first, _from?.At, _to?.At);
             }
         }
     }
@@ -63,6 +76,11 @@ public sealed class SustainedRate(long total)
     {
         lock (_gate)
         {
+            if (_first is null && lines > 0)
+            {
+                _first = at;
+            }
+
             if (_from is null && lines >= total * FromShare)
             {
                 _from = (at, lines);
