@@ -28,9 +28,10 @@ public sealed class LineBlock
     /// </remarks>
     public const int PooledFrom = 2 * 1024;
 
-    // Reads are at most the tail's 64 KiB buffer, except for very long lines, which are not pooled. The memory budget
-    // bounds the blocks in use at once (256 of 64 KiB are the default budget), and so what the pool keeps once a
-    // burst is over: about the budget, in arrays rounded up to a power of two.
+    // Reads are at most the tail's 64 KiB buffer, except for very long lines, whose arrays (over 128 KiB) are not
+    // pooled. The memory budget bounds the blocks in use at once (the default 16 MiB is 256 blocks of 64 KiB). Once a
+    // burst is over the pool keeps at most 256 arrays of each power-of-two size it lent: 16 MiB of 64 KiB arrays, less
+    // of the smaller sizes, where most reads are (2-32 KiB: BENCHMARKS.md, session 25).
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 128 * 1024, maxArraysPerBucket: 256);
 
     // The entries (32 bytes a line) wait for Loki as long as the text does, and were half of what a catch-up
