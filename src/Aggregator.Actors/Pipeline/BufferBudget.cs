@@ -175,7 +175,7 @@ public sealed class BufferBudget(long capacity)
             _completion.GetResult(token);
             if (_reusable)
             {
-                _reusable = false;
+                // Cleared: a spare waiter would otherwise keep the last tail's token source alive until it is reused.
                 _cancellation = default;
                 _completion.Reset();
                 _budget.Reuse(this);
