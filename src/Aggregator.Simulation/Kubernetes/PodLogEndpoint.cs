@@ -173,7 +173,7 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
     {
         if (timestamps)
         {
-            Encoding.ASCII.GetBytes(KubeTime.FormatNanos(chunk.TimestampNanos) + " ", buffer);
+            WriteTimestamp(buffer, chunk);
         }
 
         var content = chunk.Content;
@@ -195,7 +195,7 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
     {
         if (timestamps)
         {
-            Encoding.ASCII.GetBytes(KubeTime.FormatNanos(chunk.TimestampNanos) + " ", buffer);
+            WriteTimestamp(buffer, chunk);
         }
 
         buffer.Write(chunk.Content);
@@ -203,5 +203,14 @@ internal sealed class PodLogEndpoint(ClusterState cluster, LogStreamTracker trac
         {
             buffer.Write("\n"u8);
         }
+    }
+
+    // The record's timestamp and the space after it.
+    private static void WriteTimestamp(ArrayBufferWriter<byte> buffer, LogChunk chunk)
+    {
+        var prefix = buffer.GetSpan(KubeTime.NanosLength + 1);
+        KubeTime.WriteNanos(chunk.TimestampNanos, prefix);
+        prefix[KubeTime.NanosLength] = (byte)' ';
+        buffer.Advance(KubeTime.NanosLength + 1);
     }
 }
