@@ -111,6 +111,13 @@ public sealed class ClusterInspectionTests
         var crashed = test.Running.First(i => i != asked);
         var leaving = test.Running.First(i => i != asked && i != crashed);
         var askedCluster = Akka.Cluster.Cluster.Get(test.Runtime(asked).System!);
+        List<JsonElement> before = [];
+        await AggregatorUnderTest.Eventually(
+            async () => (before = [.. Json(await CtlAsync(test, asked, "tails", "--json")).EnumerateArray()]).Count == streams.Length
+                && before.All(t => t.GetProperty("state").GetString() != "not answering"),
+            "ctl tails lists every tail, each answering", 30);
+        var askedTails = TailIdsOf(before, test.AddressOf(asked));
+        var leavingTails = TailIdsOf(before, test.AddressOf(leaving));
 
         var crash = test.KillMemberAsync(crashed);
         await AggregatorUnderTest.Eventually(
@@ -137,7 +144,12 @@ public sealed class ClusterInspectionTests
             Assert.Contains(("shop", pod, container), streams);
             Assert.StartsWith($"shop_{pod}_{container}_", t.GetProperty("tailId").GetString(), StringComparison.Ordinal);
         });
-        Assert.All(tails.Where(t => Member(t) == test.AddressOf(asked)), t => Assert.NotEqual("not answering", t.GetProperty("state").GetString()));
+        // The asked member's own tails answer. A tail of the leaving member may already have moved to it and be starting
+        // there, not answering yet: the hand-off waits for the crashed member's region only up to its timeout (once in
+        // a full run, a row of the asked member was not answering when every one was required to).
+        var askedRows = tails.Where(t => Member(t) == test.AddressOf(asked)).Select(t => (Id: TailId(t), State: t.GetProperty("state").GetString())).ToList();
+        Assert.Empty(askedRows.Where(t => askedTails.Contains(t.Id) && t.State == "not answering").Select(t => t.Id));
+        Assert.Empty(askedRows.Where(t => !askedTails.Contains(t.Id) && !leavingTails.Contains(t.Id)).Select(t => t.Id));
         Assert.Equal(tails.Count, tails.Select(t => t.GetProperty("tailId").GetString()).Distinct().Count());
 
         await leave;
@@ -183,6 +195,10 @@ public sealed class ClusterInspectionTests
     }
 
     private static string? Member(JsonElement tail) => tail.GetProperty("member").GetString();
+
+    private static string TailId(JsonElement tail) => tail.GetProperty("tailId").GetString()!;
+
+    private static HashSet<string> TailIdsOf(IEnumerable<JsonElement> tails, string member) => [.. tails.Where(t => Member(t) == member).Select(TailId)];
 
     private static async Task<int> TotalEntitiesAsync(ClusterUnderTest test, int member, string view, string property) =>
         Json(await CtlAsync(test, member, "cluster", "sharding", view, "--json"))
