@@ -142,7 +142,7 @@ public sealed class ClusterInspectionTests
             // What the row says of the tail comes from its ID alone.
             var (pod, container) = (t.GetProperty("pod").GetString()!, t.GetProperty("container").GetString()!);
             Assert.Contains(("shop", pod, container), streams);
-            Assert.StartsWith($"shop_{pod}_{container}_", t.GetProperty("tailId").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith($"shop_{pod}_{container}_", TailId(t), StringComparison.Ordinal);
         });
         // The asked member's own tails answer. A tail of the leaving member may already have moved to it and be starting
         // there, not answering yet: the crashed member's region cannot acknowledge the hand-off, and the leaving
@@ -151,7 +151,7 @@ public sealed class ClusterInspectionTests
         var askedRows = tails.Where(t => Member(t) == test.AddressOf(asked)).Select(t => (Id: TailId(t), State: t.GetProperty("state").GetString())).ToList();
         Assert.Empty(askedRows.Where(t => askedTails.Contains(t.Id) && t.State == "not answering").Select(t => t.Id));
         Assert.Empty(askedRows.Where(t => !askedTails.Contains(t.Id) && !leavingTails.Contains(t.Id)).Select(t => t.Id));
-        Assert.Equal(tails.Count, tails.Select(t => t.GetProperty("tailId").GetString()).Distinct().Count());
+        Assert.Equal(tails.Count, tails.Select(TailId).Distinct().Count());
 
         await leave;
         await crash;
